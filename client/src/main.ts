@@ -1,0 +1,2 @@
+// PLACEHOLDER: the dashboard entry, replaced by its owner.
+document.body.textContent = 'gradpilot';

@@ -1,0 +1,150 @@
+// Shapes of the HTTP API and socket payloads, shared by the server, the SDK and the
+// dashboard. Numbers that may be non-finite travel as WireNumber (see wire-number.ts).
+import type { Action, EventKind, Policy } from '../controller/types.ts';
+import type { WireNumber } from './wire-number.ts';
+
+/** One step as posted to `POST /api/runs/:id/steps`. */
+export interface WireStep {
+  step: number;
+  gradNorm: WireNumber;
+  loss?: WireNumber;
+  lr?: WireNumber;
+  threshold?: WireNumber;
+  coef?: WireNumber;
+  action?: Action | null;
+  layers?: Record<string, WireNumber>;
+}
+
+/**
+ * A columnar batch of steps, as the SDK sends it over socket.io `/ingest`. Every column
+ * has one entry per step. Numeric columns are either a Float64Array (sent as binary by
+ * socket.io, so NaN and ±Inf travel exactly; a missing value cannot be expressed, so a
+ * column with gaps uses the other form) or an array of WireNumber.
+ */
+export interface ColumnarBatch {
+  runId: string;
+  /** The sender's batch sequence number, for logs and resend bookkeeping. */
+  seq: number;
+  step: Float64Array | number[];
+  gradNorm: Float64Array | WireNumber[];
+  loss?: Float64Array | WireNumber[];
+  lr?: Float64Array | WireNumber[];
+  threshold?: Float64Array | WireNumber[];
+  coef?: Float64Array | WireNumber[];
+  action?: (Action | null)[];
+  layers?: Record<string, Float64Array | WireNumber[]>;
+}
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  lastStep: number | null;
+}
+
+export type RunStatus = 'running' | 'idle' | 'finished';
+
+export interface RunSummary {
+  id: string;
+  name: string;
+  project: string | null;
+  config: Record<string, unknown> | null;
+  createdAt: string;
+  status: RunStatus;
+  steps: number;
+  lastStep: number | null;
+  lastStepAt: string | null;
+  /** Steps per second over the last minute of ingest. */
+  stepsPerSecond: number;
+  clipped: number;
+  skipped: number;
+  nonFinite: number;
+  events: number;
+  policy: PolicyVersion;
+}
+
+export interface PolicyVersion {
+  version: number;
+  effectiveStep: number;
+  policy: Policy;
+  createdAt: string;
+  /** Who applied it: 'sdk' (from init), 'api', 'dashboard', or a user-supplied name. */
+  author: string;
+  acks: PolicyAck[];
+}
+
+export interface PolicyAck {
+  rank: number;
+  appliedAtStep: number;
+  /** true when the push arrived after its effectiveStep and applied at once. */
+  late: boolean;
+  at: string;
+}
+
+export interface RunEvent {
+  id: number;
+  runId: string;
+  step: number;
+  kind: EventKind | 'first_nonfinite';
+  gradNorm: WireNumber;
+  detail: string;
+  createdAt: string;
+}
+
+/** min, max and last of one column per bucket; for raw rows the three are equal. */
+export interface BucketColumn {
+  min: WireNumber[];
+  max: WireNumber[];
+  last: WireNumber[];
+}
+
+/** `GET /api/runs/:id/steps?from=&to=&points=N` */
+export interface StepSeries {
+  runId: string;
+  from: number;
+  to: number;
+  /** Steps per bucket; 1 means raw rows. */
+  bucketSize: number;
+  /** First step of each bucket (for raw rows: the step). */
+  step: number[];
+  /** Last step stored in each bucket. */
+  lastStep: number[];
+  count: number[];
+  /** Non-finite gradNorm values in each bucket: drawn as markers, never as gaps. */
+  nonFinite: number[];
+  /** Steps with action clip or skip in each bucket. */
+  clipped: number[];
+  skipped: number[];
+  gradNorm: BucketColumn;
+  loss: BucketColumn;
+  lr: BucketColumn;
+  threshold: BucketColumn;
+  coef: BucketColumn;
+}
+
+/** `GET /api/runs/:id/layers?from=&to=&points=N`: per-layer norms, max per bucket. */
+export interface LayerSeries {
+  runId: string;
+  bucketSize: number;
+  step: number[];
+  names: string[];
+  /** max[layerIndex][bucketIndex] */
+  max: WireNumber[][];
+}
+
+/** `POST /api/runs/:id/replay { policy, points? }` */
+export interface ReplayResult {
+  policy: Policy;
+  step: number[];
+  /** The replayed threshold per bucket (max, so the series lines up with gradNorm). */
+  threshold: BucketColumn;
+  summary: ReplaySummary;
+  /** The same summary for what the run actually did (from the stored actions). */
+  actual: ReplaySummary;
+}
+
+export interface ReplaySummary {
+  steps: number;
+  clipped: number;
+  skipped: number;
+  events: Record<EventKind, number>;
+}

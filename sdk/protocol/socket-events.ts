@@ -1,0 +1,88 @@
+// socket.io namespaces and their typed event maps, used by the server, the SDK and the
+// dashboard alike so a renamed event is a type error everywhere.
+import type { ControllerState, Decision, Policy } from '../controller/types.ts';
+import type { ColumnarBatch, IngestResult, PolicyVersion, RunEvent, RunSummary } from './api-types.ts';
+import type { WireNumber } from './wire-number.ts';
+
+export const INGEST_NAMESPACE = '/ingest';
+export const LIVE_NAMESPACE = '/live';
+
+/** Acknowledgement of every /ingest request: the result, or an error naming the problem. */
+export type Ack<T> = (reply: { ok: true; result: T } | { ok: false; error: string }) => void;
+
+export interface JoinRequest {
+  runId: string;
+  rank: number;
+  worldSize: number;
+}
+
+export interface JoinResult {
+  policy: PolicyVersion;
+  lastStep: number | null;
+}
+
+export interface PolicyPush {
+  runId: string;
+  version: number;
+  effectiveStep: number;
+  policy: Policy;
+}
+
+export interface PolicyAckRequest {
+  runId: string;
+  version: number;
+  rank: number;
+  appliedAtStep: number;
+  late: boolean;
+}
+
+export interface ResumeRequest {
+  runId: string;
+  /** Resume after this step (the checkpoint's step); omitted: after the last stored step. */
+  fromStep?: number;
+}
+
+export interface ResumeResult {
+  /** The controller state after `fromStep`, computed with the same controller. */
+  state: ControllerState;
+  fromStep: number | null;
+}
+
+/** Client -> server on /ingest. Auth: socket.io handshake `auth: { token }`. */
+export interface IngestClientEvents {
+  join: (req: JoinRequest, ack: Ack<JoinResult>) => void;
+  steps: (batch: ColumnarBatch, ack: Ack<IngestResult>) => void;
+  policyAck: (req: PolicyAckRequest, ack: Ack<null>) => void;
+  resume: (req: ResumeRequest, ack: Ack<ResumeResult>) => void;
+}
+
+/** Server -> client on /ingest. */
+export interface IngestServerEvents {
+  policy: (push: PolicyPush) => void;
+}
+
+/** Live step columns pushed to dashboards (raw rows, appended to the charts). */
+export interface LiveSteps {
+  runId: string;
+  step: number[];
+  gradNorm: WireNumber[];
+  loss: WireNumber[];
+  lr: WireNumber[];
+  threshold: WireNumber[];
+  coef: WireNumber[];
+  action: (Decision['action'] | null)[];
+}
+
+/** Client -> server on /live. */
+export interface LiveClientEvents {
+  subscribe: (req: { runId: string }, ack: Ack<null>) => void;
+  unsubscribe: (req: { runId: string }) => void;
+}
+
+/** Server -> client on /live. Every client gets `run`; run rooms get the rest. */
+export interface LiveServerEvents {
+  run: (summary: RunSummary) => void;
+  steps: (steps: LiveSteps) => void;
+  events: (events: RunEvent[]) => void;
+  policy: (policy: PolicyVersion & { runId: string }) => void;
+}

@@ -1,0 +1,78 @@
+// The express app: JSON API, metrics, and the dashboard's static files.
+import path from 'node:path';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import createDebug from 'debug';
+import { ValidationError } from '../sdk/protocol/validate.ts';
+import { requireTokenForWrites } from './auth.ts';
+import type { ServerContext } from './context.ts';
+import { HttpError } from './http-error.ts';
+import { eventsRoutes } from './routes/events-routes.ts';
+import { exportRoutes } from './routes/export-routes.ts';
+import { policyRoutes } from './routes/policy-routes.ts';
+import { parseJsonBody } from './routes/request-helpers.ts';
+import { runsRoutes } from './routes/runs-routes.ts';
+import { stepsRoutes } from './routes/steps-routes.ts';
+
+const log = createDebug('gradpilot:http');
+
+/** Largest request body; a full batch of MAX_BATCH_STEPS steps with a few layers fits. */
+export const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+export function createApp(ctx: ServerContext, clientDir: string): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  app.get('/api/health', function health(_req, res) {
+    res.json({ ok: true, runs: ctx.store.runs.count(), uptimeSeconds: Math.round(process.uptime()) });
+  });
+  app.get('/metrics', async function metrics(_req, res) {
+    res.set('Content-Type', ctx.metrics.registry.contentType);
+    res.send(await ctx.metrics.registry.metrics());
+  });
+
+  // Bodies are read as text so that Python's bare NaN/Infinity can be quoted before JSON.parse.
+  app.use('/api', requireTokenForWrites(ctx.token));
+  app.use('/api', express.text({ type: () => true, limit: MAX_BODY_BYTES }), parseJsonBody);
+  app.use(runsRoutes(ctx));
+  app.use(stepsRoutes(ctx));
+  app.use(eventsRoutes(ctx));
+  app.use(policyRoutes(ctx));
+  app.use(exportRoutes(ctx));
+  app.use('/api', function unknownEndpoint(req, _res, next) {
+    next(new HttpError(404, `Unknown endpoint ${req.method} ${req.originalUrl}`));
+  });
+
+  // express.static (send) resolves paths inside `root` only and rejects ".." segments.
+  const root = path.resolve(clientDir);
+  app.use(express.static(root, { dotfiles: 'ignore', index: 'index.html' }));
+  app.get('/{*path}', function dashboardFallback(req, res, next) {
+    if (path.extname(req.path) !== '') return next();
+    res.sendFile('index.html', { root }, (err) => err && next());
+  });
+
+  app.use(function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction) {
+    const { status, message } = toHttpError(err);
+    if (status >= 500) log('%s %s failed: %O', req.method, req.originalUrl, err);
+    else log('%s %s -> %d %s', req.method, req.originalUrl, status, message);
+    if (req.path.startsWith('/api/runs') && req.method !== 'GET' && status < 500) ctx.metrics.rejects.inc({ transport: 'http' });
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.status(status).json({ error: message });
+  });
+  return app;
+}
+
+function toHttpError(err: unknown): { status: number; message: string } {
+  if (err instanceof HttpError || err instanceof ValidationError) return { status: err.status, message: err.message };
+  const e = err as { status?: unknown; type?: unknown; message?: unknown; length?: unknown; limit?: unknown };
+  if (e && e.type === 'entity.too.large') {
+    return { status: 413, message: `Request body too large: ${String(e.length)} bytes; the limit is ${String(e.limit)} bytes. Send smaller batches.` };
+  }
+  if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+    return { status: e.status, message: typeof e.message === 'string' ? e.message : 'Bad request' };
+  }
+  return { status: 500, message: 'Internal server error' };
+}

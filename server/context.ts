@@ -1,0 +1,18 @@
+// What the routes and socket handlers share: the store and the live machinery of one server.
+import type { PolicyVersion } from '../sdk/protocol/api-types.ts';
+import type { Store } from './db/store.ts';
+import type { RunDetectors } from './ingest/run-detectors.ts';
+import type { Metrics } from './metrics.ts';
+import type { LiveBroadcaster } from './realtime/live-broadcaster.ts';
+import type { RunActivity } from './runs/run-activity.ts';
+
+export interface ServerContext {
+  store: Store;
+  metrics: Metrics;
+  activity: RunActivity;
+  detectors: RunDetectors;
+  live: LiveBroadcaster;
+  /** Sends a new policy version to every SDK socket of the run (set once /ingest exists). */
+  pushPolicy: (runId: string, version: PolicyVersion) => void;
+  token: string | null;
+}

@@ -1,0 +1,135 @@
+// Multi-resolution rollups of a run's steps, kept up to date inside the ingest transaction.
+// Level 1..3 buckets are 64, 4096 and 262144 steps wide (bucket = floor(step / width)), so a
+// query over any range reads at most a few thousand rows whatever the run's length.
+import type { Db } from './open-database.ts';
+import { type BucketAgg, COLUMN_COUNT, mergeAgg, mergeIntoMap } from '../query/bucket-agg.ts';
+import { decodeValue } from './step-codec.ts';
+
+/** Bucket width per level; level 0 is the raw steps. */
+export const LEVEL_WIDTHS = [1, 64, 4096, 262144] as const;
+export const TOP_LEVEL = LEVEL_WIDTHS.length - 1;
+
+const PREFIXES = ['g', 'l', 'r', 't', 'c'];
+const VALUE_COLUMNS = PREFIXES.flatMap((p) => [`${p}_min`, `${p}_max`, `${p}_last`]);
+
+export interface RollupRow {
+  bucket: number;
+  count: number;
+  non_finite: number;
+  clipped: number;
+  skipped: number;
+  first_step: number;
+  last_step: number;
+  nan: number;
+  [column: string]: number | null;
+}
+
+export function rowToAgg(row: RollupRow): BucketAgg {
+  const cols = new Array(COLUMN_COUNT);
+  for (let c = 0; c < COLUMN_COUNT; c++) {
+    const p = PREFIXES[c];
+    cols[c] = {
+      min: decodeValue(row[`${p}_min`], row.nan, c * 3),
+      max: decodeValue(row[`${p}_max`], row.nan, c * 3 + 1),
+      last: decodeValue(row[`${p}_last`], row.nan, c * 3 + 2),
+    };
+  }
+  return {
+    count: row.count,
+    nonFinite: row.non_finite,
+    clipped: row.clipped,
+    skipped: row.skipped,
+    firstStep: row.first_step,
+    lastStep: row.last_step,
+    cols,
+  };
+}
+
+function aggToParams(rid: number, level: number, bucket: number, a: BucketAgg): (number | null)[] {
+  const params: (number | null)[] = [rid, level, bucket, a.count, a.nonFinite, a.clipped, a.skipped, a.firstStep, a.lastStep];
+  let nan = 0;
+  for (let c = 0; c < COLUMN_COUNT; c++) {
+    const col = a.cols[c];
+    const vals = [col.min, col.max, col.last];
+    for (let k = 0; k < 3; k++) {
+      const v = vals[k];
+      if (v !== null && Number.isNaN(v)) {
+        nan |= 1 << (c * 3 + k);
+        params.push(null);
+      } else params.push(v);
+    }
+  }
+  params.push(nan);
+  return params;
+}
+
+export class RollupStore {
+  readonly #get;
+  readonly #put;
+  readonly #range;
+  readonly #deleteAfter;
+  readonly #deleteRun;
+
+  constructor(db: Db) {
+    const cols = ['rid', 'level', 'bucket', 'count', 'non_finite', 'clipped', 'skipped', 'first_step', 'last_step', ...VALUE_COLUMNS, 'nan'];
+    this.#get = db.prepare<[number, number, number], RollupRow>('SELECT * FROM rollups WHERE rid = ? AND level = ? AND bucket = ?');
+    this.#put = db.prepare(`INSERT OR REPLACE INTO rollups (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+    this.#range = db.prepare<[number, number, number, number], RollupRow>(
+      'SELECT * FROM rollups WHERE rid = ? AND level = ? AND bucket BETWEEN ? AND ? ORDER BY bucket',
+    );
+    this.#deleteAfter = db.prepare('DELETE FROM rollups WHERE rid = ? AND level = ? AND bucket > ?');
+    this.#deleteRun = db.prepare('DELETE FROM rollups WHERE rid = ?');
+  }
+
+  /** Merges the aggregates of newly inserted steps (keyed by finest bucket) into every level. Call inside a transaction. */
+  addLevel1(rid: number, level1: Map<number, BucketAgg>): void {
+    let current = level1;
+    for (let level = 1; level <= TOP_LEVEL; level++) {
+      const next = new Map<number, BucketAgg>();
+      const ratio = LEVEL_WIDTHS[level + 1] !== undefined ? LEVEL_WIDTHS[level + 1] / LEVEL_WIDTHS[level] : 0;
+      for (const [bucket, agg] of current) {
+        if (ratio) mergeIntoMap(next, Math.floor(bucket / ratio), agg);
+        const existing = this.#get.get(rid, level, bucket);
+        const merged = existing ? mergeAgg(rowToAgg(existing), agg) : agg;
+        this.#put.run(aggToParams(rid, level, bucket, merged));
+      }
+      current = next;
+    }
+  }
+
+  /** Rollup rows of one level with bucket in [b0, b1], in bucket order. */
+  range(rid: number, level: number, b0: number, b1: number): RollupRow[] {
+    return this.#range.all(rid, level, b0, b1);
+  }
+
+  /**
+   * After steps > `step` were removed: drops later buckets and rebuilds the bucket holding
+   * `step` at each level from the level below (`rawBucket` gives the finest one from the steps).
+   */
+  truncateAfter(rid: number, step: number, rawBucket: (from: number, to: number) => BucketAgg | null): void {
+    if (step < 0) {
+      this.#deleteRun.run(rid);
+      return;
+    }
+    for (let level = 1; level <= TOP_LEVEL; level++) {
+      const w = LEVEL_WIDTHS[level];
+      const bucket = Math.floor(step / w);
+      this.#deleteAfter.run(rid, level, bucket);
+      let agg: BucketAgg | null = null;
+      if (level === 1) agg = rawBucket(bucket * w, step);
+      else {
+        const ratio = w / LEVEL_WIDTHS[level - 1];
+        for (const row of this.range(rid, level - 1, bucket * ratio, bucket * ratio + ratio - 1)) {
+          const a = rowToAgg(row);
+          agg = agg ? mergeAgg(agg, a) : a;
+        }
+      }
+      this.#deleteAfter.run(rid, level, bucket - 1);
+      if (agg) this.#put.run(aggToParams(rid, level, bucket, agg));
+    }
+  }
+
+  deleteRun(rid: number): void {
+    this.#deleteRun.run(rid);
+  }
+}

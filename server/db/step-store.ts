@@ -1,0 +1,192 @@
+// Steps and per-layer norms of runs. (run, step) is the key: inserting a step that is
+// already stored is a duplicate and changes nothing (first write wins). A resume from a
+// checkpoint moves the steps after it to `superseded_steps` (see supersedeAfter).
+import type { Action } from '../../sdk/controller/types.ts';
+import type { StepColumns } from '../../sdk/protocol/validate.ts';
+import type { Db } from './open-database.ts';
+import { type BucketAgg, aggOfStep, mergeAgg, mergeIntoMap } from '../query/bucket-agg.ts';
+import { decodeAction, decodeValue, encodeAction, encodeNaN } from './step-codec.ts';
+import { LEVEL_WIDTHS, RollupStore } from './rollup-store.ts';
+
+export interface RawStepRow {
+  step: number;
+  grad_norm: number | null;
+  loss: number | null;
+  lr: number | null;
+  threshold: number | null;
+  coef: number | null;
+  action: number | null;
+  nan: number;
+}
+
+export interface StoredStep {
+  step: number;
+  /** gradNorm, loss, lr, threshold, coef (NaN restored; null = missing). */
+  values: (number | null)[];
+  action: Action | null;
+}
+
+export function decodeRow(r: RawStepRow): StoredStep {
+  const m = r.nan;
+  return {
+    step: r.step,
+    values: [
+      decodeValue(r.grad_norm, m, 0),
+      decodeValue(r.loss, m, 1),
+      decodeValue(r.lr, m, 2),
+      decodeValue(r.threshold, m, 3),
+      decodeValue(r.coef, m, 4),
+    ],
+    action: decodeAction(r.action),
+  };
+}
+
+export interface InsertResult {
+  /** Indices (into the batch) of the steps that were new. */
+  inserted: number[];
+  duplicates: number;
+  clipped: number;
+  skipped: number;
+  nonFinite: number;
+  maxStep: number | null;
+}
+
+const STEP_COLUMNS = 'step, grad_norm, loss, lr, threshold, coef, action, nan';
+
+export class StepStore {
+  readonly rollups: RollupStore;
+  readonly #insert;
+  readonly #range;
+  readonly #countRange;
+  readonly #layerNames;
+  readonly #addLayerName;
+  readonly #insertLayer;
+  readonly #layerRange;
+  readonly #archive;
+  readonly #deleteAfter;
+  readonly #deleteLayersAfter;
+  readonly #layerCache = new Map<number, Map<string, number>>();
+
+  constructor(db: Db) {
+    this.rollups = new RollupStore(db);
+    this.#insert = db.prepare(`INSERT OR IGNORE INTO steps (rid, ${STEP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.#range = db.prepare<[number, number, number, number], RawStepRow>(
+      `SELECT ${STEP_COLUMNS} FROM steps WHERE rid = ? AND step BETWEEN ? AND ? ORDER BY step LIMIT ?`,
+    );
+    this.#countRange = db.prepare<[number, number, number, number], { n: number }>(
+      'SELECT count(*) AS n FROM (SELECT 1 FROM steps WHERE rid = ? AND step BETWEEN ? AND ? LIMIT ?)',
+    );
+    this.#layerNames = db.prepare<[number], { idx: number; name: string }>('SELECT idx, name FROM layer_names WHERE rid = ? ORDER BY idx');
+    this.#addLayerName = db.prepare('INSERT INTO layer_names (rid, idx, name) VALUES (?, ?, ?)');
+    this.#insertLayer = db.prepare('INSERT OR IGNORE INTO layer_norms (rid, idx, step, value, nan) VALUES (?, ?, ?, ?, ?)');
+    this.#layerRange = db.prepare<[number, number, number, number], { step: number; value: number | null; nan: number }>(
+      'SELECT step, value, nan FROM layer_norms WHERE rid = ? AND idx = ? AND step BETWEEN ? AND ? ORDER BY step',
+    );
+    this.#archive = db.prepare(
+      `INSERT INTO superseded_steps (resume_id, rid, ${STEP_COLUMNS}) SELECT ?, rid, ${STEP_COLUMNS} FROM steps WHERE rid = ? AND step > ?`,
+    );
+    this.#deleteAfter = db.prepare('DELETE FROM steps WHERE rid = ? AND step > ?');
+    this.#deleteLayersAfter = db.prepare('DELETE FROM layer_norms WHERE rid = ? AND step > ?');
+  }
+
+  /** Inserts a validated batch, its layer norms and rollups. Call inside a transaction. */
+  insert(rid: number, cols: StepColumns): InsertResult {
+    const n = cols.step.length;
+    const inserted: number[] = [];
+    const level1 = new Map<number, BucketAgg>();
+    const w1 = LEVEL_WIDTHS[1];
+    let clipped = 0;
+    let skipped = 0;
+    let nonFinite = 0;
+    let maxStep: number | null = null;
+    const values: (number | null)[] = [null, null, null, null, null];
+    for (let i = 0; i < n; i++) {
+      const step = cols.step[i];
+      values[0] = cols.gradNorm[i];
+      values[1] = cols.loss[i];
+      values[2] = cols.lr[i];
+      values[3] = cols.threshold[i];
+      values[4] = cols.coef[i];
+      const action = encodeAction(cols.action[i]);
+      const agg = aggOfStep(step, values, action);
+      const nan = encodeNaN(values);
+      const res = this.#insert.run(rid, step, values[0], values[1], values[2], values[3], values[4], action, nan);
+      if (res.changes === 0) continue;
+      inserted.push(i);
+      mergeIntoMap(level1, Math.floor(step / w1), agg);
+      clipped += agg.clipped;
+      skipped += agg.skipped;
+      nonFinite += agg.nonFinite;
+      if (maxStep === null || step > maxStep) maxStep = step;
+    }
+    if (inserted.length > 0) {
+      this.rollups.addLevel1(rid, level1);
+      for (const [name, col] of cols.layers) {
+        const idx = this.#layerIndex(rid, name);
+        for (const i of inserted) {
+          const v = col[i];
+          if (v === null) continue;
+          const isNaN = Number.isNaN(v);
+          this.#insertLayer.run(rid, idx, cols.step[i], isNaN ? null : v, isNaN ? 1 : 0);
+        }
+      }
+    }
+    return { inserted, duplicates: n - inserted.length, clipped, skipped, nonFinite, maxStep };
+  }
+
+  #layerIndex(rid: number, name: string): number {
+    const names = this.layerNames(rid);
+    let idx = names.get(name);
+    if (idx === undefined) {
+      idx = names.size;
+      this.#addLayerName.run(rid, idx, name);
+      names.set(name, idx);
+    }
+    return idx;
+  }
+
+  /** Layer name -> index for a run (cached; layers are only ever added). */
+  layerNames(rid: number): Map<string, number> {
+    let names = this.#layerCache.get(rid);
+    if (!names) {
+      names = new Map(this.#layerNames.all(rid).map((r) => [r.name, r.idx]));
+      this.#layerCache.set(rid, names);
+    }
+    return names;
+  }
+
+  /** Raw rows with step in [from, to], in step order, at most `limit`. */
+  rawRange(rid: number, from: number, to: number, limit = -1): RawStepRow[] {
+    return this.#range.all(rid, from, to, limit);
+  }
+
+  /** Number of stored steps in [from, to], counting no further than `cap`. */
+  countRange(rid: number, from: number, to: number, cap: number): number {
+    return this.#countRange.get(rid, from, to, cap)?.n ?? 0;
+  }
+
+  layerRange(rid: number, idx: number, from: number, to: number): { step: number; value: number | null }[] {
+    return this.#layerRange.all(rid, idx, from, to).map((r) => ({ step: r.step, value: r.nan ? Number.NaN : r.value }));
+  }
+
+  /** Aggregate of the raw steps in [from, to], or null when there are none. */
+  rawAgg(rid: number, from: number, to: number): BucketAgg | null {
+    let agg: BucketAgg | null = null;
+    for (const r of this.rawRange(rid, from, to)) {
+      const s = decodeRow(r);
+      const a = aggOfStep(s.step, s.values, r.action);
+      agg = agg ? mergeAgg(agg, a) : a;
+    }
+    return agg;
+  }
+
+  /** Moves the steps after `step` to the audit table and fixes the rollups. Returns how many moved. */
+  supersedeAfter(rid: number, step: number, resumeId: number): number {
+    const moved = this.#archive.run(resumeId, rid, step).changes;
+    if (moved === 0) return 0;
+    this.#deleteAfter.run(rid, step);
+    this.#deleteLayersAfter.run(rid, step);
+    this.rollups.truncateAfter(rid, step, (from, to) => this.rawAgg(rid, from, to));
+    return moved;
+  }
+}

@@ -1,0 +1,55 @@
+// The whole store: one SQLite connection and the per-table stores, statements prepared once.
+import type { Db } from './open-database.ts';
+import { openDatabase } from './open-database.ts';
+import { EventStore } from './event-store.ts';
+import { PolicyStore } from './policy-store.ts';
+import { RunStore } from './run-store.ts';
+import { StepStore } from './step-store.ts';
+
+export class Store {
+  readonly db: Db;
+  readonly runs: RunStore;
+  readonly steps: StepStore;
+  readonly events: EventStore;
+  readonly policies: PolicyStore;
+  readonly #addResume;
+  readonly #setResumeCount;
+
+  constructor(file: string) {
+    this.db = openDatabase(file);
+    this.runs = new RunStore(this.db);
+    this.steps = new StepStore(this.db);
+    this.events = new EventStore(this.db);
+    this.policies = new PolicyStore(this.db);
+    this.#addResume = this.db.prepare('INSERT INTO resumes (rid, from_step, superseded, at) VALUES (?, ?, 0, ?)');
+    this.#setResumeCount = this.db.prepare('UPDATE resumes SET superseded = ? WHERE id = ?');
+  }
+
+  /** Runs `fn` in one transaction (better-sqlite3: synchronous, so no awaits inside). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  /**
+   * A run restarted from a checkpoint at `fromStep`: the stored steps after it are moved to
+   * `superseded_steps` (audit, tagged with the resume id), their events dropped and the
+   * counters and rollups recomputed, so the re-sent steps are stored as new rather than
+   * ignored as duplicates. Returns how many steps were superseded.
+   */
+  supersedeAfter(rid: number, fromStep: number, at: string): number {
+    return this.transaction(() => {
+      const resumeId = Number(this.#addResume.run(rid, fromStep, at).lastInsertRowid);
+      const moved = this.steps.supersedeAfter(rid, fromStep, resumeId);
+      this.#setResumeCount.run(moved, resumeId);
+      if (moved > 0) {
+        this.events.deleteAfter(rid, fromStep);
+        this.runs.recount(rid);
+      }
+      return moved;
+    });
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

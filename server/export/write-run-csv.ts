@@ -1,0 +1,55 @@
+// A run's steps as CSV (RFC 4180: CRLF line ends, fields with a comma, quote or line break
+// quoted, quotes doubled). Written a page at a time with keyset pagination, waiting for the
+// stream to drain, so a 10M-step run streams in constant memory and never holds a SQLite
+// statement open across an await (better-sqlite3 would refuse other queries meanwhile).
+import type { Writable } from 'node:stream';
+import { formatCsvNumber } from '../../sdk/protocol/wire-number.ts';
+import type { Store } from '../db/store.ts';
+import { decodeRow } from '../db/step-store.ts';
+
+export const CSV_COLUMNS = ['step', 'gradNorm', 'loss', 'lr', 'threshold', 'coef', 'action'] as const;
+const PAGE = 5000;
+
+export function csvField(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** Resolves when the stream drains, or closes (a client that went away must not hang us). */
+function drained(out: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      out.off('drain', done);
+      out.off('close', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('close', done);
+  });
+}
+
+export async function writeRunCsv(store: Store, rid: number, out: Writable): Promise<void> {
+  const layers = [...store.steps.layerNames(rid).entries()].sort((a, b) => a[1] - b[1]);
+  const header = [...CSV_COLUMNS, ...layers.map(([name]) => name)].map(csvField).join(',');
+  if (!out.write(header + '\r\n')) await drained(out);
+  let after = -1;
+  for (;;) {
+    if (out.destroyed) return;
+    const rows = store.steps.rawRange(rid, after + 1, Number.MAX_SAFE_INTEGER, PAGE);
+    if (rows.length === 0) return;
+    const first = rows[0].step;
+    const last = rows[rows.length - 1].step;
+    const layerValues = layers.map(([, idx]) => new Map(store.steps.layerRange(rid, idx, first, last).map((r) => [r.step, r.value])));
+    let chunk = '';
+    for (const r of rows) {
+      const s = decodeRow(r);
+      let line = String(s.step);
+      for (const v of s.values) line += ',' + formatCsvNumber(v);
+      line += ',' + (s.action ?? '');
+      for (const m of layerValues) line += ',' + formatCsvNumber(m.get(s.step));
+      chunk += line + '\r\n';
+    }
+    after = last;
+    if (!out.write(chunk)) await drained(out);
+    if (rows.length < PAGE) return;
+  }
+}

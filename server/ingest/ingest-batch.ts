@@ -1,0 +1,39 @@
+// One ingest batch, whichever transport brought it: store the steps, detect events, update
+// the run's counters, all in one transaction; then tell dashboards. The caller acknowledges
+// only after this returns, i.e. after the commit.
+import createDebug from 'debug';
+import type { IngestResult } from '../../sdk/protocol/api-types.ts';
+import type { StepColumns } from '../../sdk/protocol/validate.ts';
+import type { ServerContext } from '../context.ts';
+import type { RunRow } from '../db/run-store.ts';
+import type { Transport } from '../metrics.ts';
+
+const log = createDebug('gradpilot:ingest');
+
+export function ingestBatch(ctx: ServerContext, run: RunRow, cols: StepColumns, transport: Transport): IngestResult {
+  const { store, metrics } = ctx;
+  const endTimer = metrics.ingestSeconds.startTimer({ transport });
+  const at = new Date().toISOString();
+  const { result, events } = store.transaction(() => {
+    const current = store.runs.byRid(run.rid) ?? run;
+    const res = store.steps.insert(run.rid, cols);
+    const detected = ctx.detectors.detect(run.rid, cols, res.inserted, current.non_finite > 0);
+    const stored = store.events.insert(run.rid, run.id, detected, at);
+    if (res.inserted.length > 0) {
+      store.runs.bump(run.rid, { accepted: res.inserted.length, clipped: res.clipped, skipped: res.skipped, nonFinite: res.nonFinite, maxStep: res.maxStep }, at);
+      store.runs.addEvents(run.rid, stored.length);
+    }
+    const lastStep = store.runs.byRid(run.rid)?.last_step ?? null;
+    return { result: { inserted: res.inserted, accepted: res.inserted.length, duplicates: res.duplicates, lastStep }, events: stored };
+  });
+  endTimer();
+  metrics.batches.inc({ transport });
+  metrics.stepsIngested.inc({ transport }, result.accepted);
+  if (result.duplicates > 0) metrics.duplicates.inc({ transport }, result.duplicates);
+  for (const e of events) metrics.events.inc({ kind: e.kind });
+  log('run %s: %d stored, %d duplicates, %d events via %s', run.id, result.accepted, result.duplicates, events.length, transport);
+  ctx.activity.recordSteps(run.id, result.accepted);
+  if (result.accepted > 0) ctx.live.queueSteps(run.id, cols, result.inserted);
+  ctx.live.queueEvents(run.id, events);
+  return { accepted: result.accepted, duplicates: result.duplicates, lastStep: result.lastStep };
+}

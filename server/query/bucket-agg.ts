@@ -1,0 +1,92 @@
+// The aggregate of a bucket of steps. Rollups store it, queries merge it; the merge is
+// associative and commutative, so any split of a range into buckets and levels gives the
+// same answer as a brute-force pass over the raw rows.
+//
+// Per numeric column: min and max over the values that are numbers (±Infinity included,
+// NaN and missing excluded); when there are none, NaN if any value was NaN, else null
+// (missing). `last` is the value at the bucket's last stored step, whatever it is.
+
+export const COLUMN_COUNT = 5; // gradNorm, loss, lr, threshold, coef
+
+export interface ColumnAgg {
+  min: number | null;
+  max: number | null;
+  last: number | null;
+}
+
+export interface BucketAgg {
+  count: number;
+  nonFinite: number;
+  clipped: number;
+  skipped: number;
+  firstStep: number;
+  lastStep: number;
+  cols: ColumnAgg[];
+}
+
+function isReal(v: number | null): v is number {
+  return v !== null && !Number.isNaN(v);
+}
+
+export function pickMin(a: number | null, b: number | null): number | null {
+  if (isReal(a)) return isReal(b) ? (b < a ? b : a) : a;
+  if (isReal(b)) return b;
+  if (a !== null) return a; // NaN
+  return b;
+}
+
+export function pickMax(a: number | null, b: number | null): number | null {
+  if (isReal(a)) return isReal(b) ? (b > a ? b : a) : a;
+  if (isReal(b)) return b;
+  if (a !== null) return a;
+  return b;
+}
+
+/** action code as stored: null, 0 apply, 1 clip, 2 skip. */
+export function aggOfStep(step: number, values: ArrayLike<number | null>, action: number | null): BucketAgg {
+  const g = values[0];
+  const cols: ColumnAgg[] = new Array(COLUMN_COUNT);
+  for (let c = 0; c < COLUMN_COUNT; c++) {
+    const v = values[c];
+    cols[c] = { min: v, max: v, last: v };
+  }
+  return {
+    count: 1,
+    nonFinite: g !== null && !Number.isFinite(g) ? 1 : 0,
+    clipped: action === 1 ? 1 : 0,
+    skipped: action === 2 ? 1 : 0,
+    firstStep: step,
+    lastStep: step,
+    cols,
+  };
+}
+
+export function cloneAgg(a: BucketAgg): BucketAgg {
+  return { ...a, cols: a.cols.map((c) => ({ ...c })) };
+}
+
+/** Merges `src` into `dst` (mutates and returns `dst`). */
+export function mergeAgg(dst: BucketAgg, src: BucketAgg): BucketAgg {
+  const srcIsLater = src.lastStep > dst.lastStep;
+  dst.count += src.count;
+  dst.nonFinite += src.nonFinite;
+  dst.clipped += src.clipped;
+  dst.skipped += src.skipped;
+  if (src.firstStep < dst.firstStep) dst.firstStep = src.firstStep;
+  for (let c = 0; c < COLUMN_COUNT; c++) {
+    const d = dst.cols[c];
+    const s = src.cols[c];
+    d.min = pickMin(d.min, s.min);
+    d.max = pickMax(d.max, s.max);
+    if (srcIsLater) d.last = s.last;
+  }
+  if (srcIsLater) dst.lastStep = src.lastStep;
+  return dst;
+}
+
+/** Merges into a map entry, cloning on first insert so callers may reuse `src`. */
+export function mergeIntoMap(map: Map<number, BucketAgg>, key: number, src: BucketAgg): void {
+  const cur = map.get(key);
+  if (cur) mergeAgg(cur, src);
+  else map.set(key, cloneAgg(src));
+}

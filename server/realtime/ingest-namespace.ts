@@ -1,0 +1,125 @@
+// socket.io `/ingest`: SDKs join a run, send columnar step batches (acknowledged after the
+// commit), acknowledge policy pushes and ask for the controller state to resume.
+// Auth: with a token configured, the handshake must carry `auth: { token }` (or an
+// `Authorization: Bearer` header).
+import type { Namespace, Socket } from 'socket.io';
+import createDebug from 'debug';
+import type { IngestClientEvents, IngestServerEvents, Ack } from '../../sdk/protocol/socket-events.ts';
+import { ValidationError, describe, isPlainObject, parseName, parseStep, validateColumnarBatch } from '../../sdk/protocol/validate.ts';
+import { bearerToken, tokenProblem } from '../auth.ts';
+import type { ServerContext } from '../context.ts';
+import { HttpError } from '../http-error.ts';
+import { ingestBatch } from '../ingest/ingest-batch.ts';
+import { runRoom } from './live-broadcaster.ts';
+
+const log = createDebug('gradpilot:io:ingest');
+
+export type IngestNamespace = Namespace<IngestClientEvents, IngestServerEvents>;
+type IngestSocket = Socket<IngestClientEvents, IngestServerEvents>;
+
+export interface IngestHandlers {
+  /** Extra handlers (resume) registered per socket; see resume-handler.ts. */
+  extend?: (socket: IngestSocket) => void;
+}
+
+function errorMessage(err: unknown): string {
+  if (err instanceof ValidationError || err instanceof HttpError) return err.message;
+  log('internal error: %O', err);
+  return 'Internal server error';
+}
+
+/** Runs `fn` and acks its result, or an error naming the problem; never throws into socket.io. */
+export function answer<T>(ack: unknown, fn: () => T, onReject?: () => void): void {
+  if (typeof ack !== 'function') return; // nowhere to answer: socket.io clients always pass one
+  const reply = ack as Ack<T>;
+  try {
+    reply({ ok: true, result: fn() });
+  } catch (err) {
+    onReject?.();
+    reply({ ok: false, error: errorMessage(err) });
+  }
+}
+
+export function parseRank(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 1_000_000) {
+    throw new ValidationError(`Expected "${field}" to be a non-negative integer, got ${describe(value)}`);
+  }
+  return value;
+}
+
+export function setupIngestNamespace(ns: IngestNamespace, ctx: ServerContext, handlers: IngestHandlers = {}): void {
+  ns.use((socket, next) => {
+    const auth = socket.handshake.auth as { token?: unknown } | undefined;
+    const given = typeof auth?.token === 'string' ? auth.token : bearerToken(socket.handshake.headers.authorization);
+    const problem = tokenProblem(ctx.token, given);
+    if (problem) {
+      log('refused %s: %s', socket.id, problem);
+      next(new Error(problem));
+    } else next();
+  });
+
+  ns.on('connection', (socket: IngestSocket) => {
+    ctx.metrics.connectedSdks.inc();
+    const joined = new Set<string>();
+    log('connected %s', socket.id);
+
+    socket.on('join', (req, ack) =>
+      answer(ack, () => {
+        if (!isPlainObject(req)) throw new ValidationError(`Expected { runId, rank, worldSize }, got ${describe(req)}`);
+        const runId = parseName(req.runId, 'runId') as string;
+        parseRank(req.rank, 'rank');
+        parseRank(req.worldSize, 'worldSize');
+        const run = ctx.store.runs.byId(runId);
+        if (!run) throw new HttpError(404, `Unknown run "${runId}": create it with POST /api/runs first`);
+        const policy = ctx.store.policies.latest(run.rid);
+        if (!policy) throw new HttpError(404, `Run "${runId}" has no policy`);
+        void socket.join(runRoom(runId));
+        joined.add(runId);
+        ctx.activity.join(runId, socket.id);
+        ctx.live.queueRun(runId);
+        return { policy, lastStep: run.last_step };
+      }),
+    );
+
+    socket.on('steps', (batch, ack) =>
+      answer(
+        ack,
+        () => {
+          const valid = validateColumnarBatch(batch);
+          const run = ctx.store.runs.byId(valid.runId);
+          if (!run) throw new HttpError(404, `Unknown run "${valid.runId}": create it with POST /api/runs first`);
+          return ingestBatch(ctx, run, valid.columns, 'socket');
+        },
+        () => ctx.metrics.rejects.inc({ transport: 'socket' }),
+      ),
+    );
+
+    socket.on('policyAck', (req, ack) =>
+      answer(ack, () => {
+        if (!isPlainObject(req)) throw new ValidationError(`Expected { runId, version, rank, appliedAtStep, late }, got ${describe(req)}`);
+        const runId = parseName(req.runId, 'runId') as string;
+        const run = ctx.store.runs.byId(runId);
+        if (!run) throw new HttpError(404, `Unknown run "${runId}"`);
+        const version = parseRank(req.version, 'version');
+        if (!ctx.store.policies.get(run.rid, version)) throw new HttpError(404, `Run "${runId}" has no policy version ${version}`);
+        const rank = parseRank(req.rank, 'rank');
+        const appliedAtStep = parseStep(req.appliedAtStep, 'appliedAtStep');
+        if (typeof req.late !== 'boolean') throw new ValidationError(`Expected "late" to be true or false, got ${describe(req.late)}`);
+        ctx.store.policies.ack(run.rid, version, rank, appliedAtStep, req.late, new Date().toISOString());
+        ctx.live.policy(runId, ctx.store.policies.get(run.rid, version)!);
+        return null;
+      }),
+    );
+
+    handlers.extend?.(socket);
+
+    socket.on('disconnect', (reason) => {
+      ctx.metrics.connectedSdks.dec();
+      for (const runId of joined) {
+        ctx.activity.leave(runId, socket.id);
+        ctx.live.queueRun(runId);
+      }
+      log('disconnected %s (%s)', socket.id, reason);
+    });
+  });
+}

@@ -1,0 +1,37 @@
+// socket.io `/live`: dashboards subscribe to per-run rooms; reads only, so no token.
+import createDebug from 'debug';
+import { ValidationError, describe, isPlainObject, parseName } from '../../sdk/protocol/validate.ts';
+import type { ServerContext } from '../context.ts';
+import { HttpError } from '../http-error.ts';
+import { type LiveNamespace, runRoom } from './live-broadcaster.ts';
+import { answer } from './ingest-namespace.ts';
+
+const log = createDebug('gradpilot:io:live');
+
+function runIdOf(req: unknown): string {
+  if (!isPlainObject(req)) throw new ValidationError(`Expected { runId }, got ${describe(req)}`);
+  return parseName(req.runId, 'runId') as string;
+}
+
+export function setupLiveNamespace(ns: LiveNamespace, ctx: ServerContext): void {
+  ns.on('connection', (socket) => {
+    ctx.metrics.dashboards.inc();
+    log('connected %s', socket.id);
+    socket.on('subscribe', (req, ack) =>
+      answer(ack, () => {
+        const runId = runIdOf(req);
+        if (!ctx.store.runs.byId(runId)) throw new HttpError(404, `Unknown run "${runId}"`);
+        void socket.join(runRoom(runId));
+        return null;
+      }),
+    );
+    socket.on('unsubscribe', (req) => {
+      try {
+        void socket.leave(runRoom(runIdOf(req)));
+      } catch {
+        // a malformed unsubscribe has no ack to answer; ignoring it changes nothing
+      }
+    });
+    socket.on('disconnect', () => ctx.metrics.dashboards.dec());
+  });
+}

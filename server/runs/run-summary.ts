@@ -1,0 +1,34 @@
+// RunSummary as the API shows it, from the stored row and the in-memory activity.
+import type { RunSummary } from '../../sdk/protocol/api-types.ts';
+import type { RunRow } from '../db/run-store.ts';
+import type { Store } from '../db/store.ts';
+import type { RunActivity } from './run-activity.ts';
+import { SERVER_DEFAULT_POLICY } from '../policy/policy-rules.ts';
+
+export function toRunSummary(store: Store, activity: RunActivity, row: RunRow): RunSummary {
+  const policy = store.policies.latest(row.rid) ?? {
+    version: 0,
+    effectiveStep: 0,
+    policy: SERVER_DEFAULT_POLICY,
+    createdAt: row.created_at,
+    author: 'server',
+    acks: [],
+  };
+  return {
+    id: row.id,
+    name: row.name,
+    project: row.project,
+    config: row.config === null ? null : (JSON.parse(row.config) as Record<string, unknown>),
+    createdAt: row.created_at,
+    status: row.finished_at !== null ? 'finished' : activity.isRunning(row.id) ? 'running' : 'idle',
+    steps: row.steps,
+    lastStep: row.last_step,
+    lastStepAt: row.last_step_at,
+    stepsPerSecond: activity.stepsPerSecond(row.id),
+    clipped: row.clipped,
+    skipped: row.skipped,
+    nonFinite: row.non_finite,
+    events: row.events,
+    policy,
+  };
+}

@@ -1,0 +1,123 @@
+// Starts the gradpilot server: the store, the express app and socket.io on one HTTP server.
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import createDebug from 'debug';
+import { Server as IoServer } from 'socket.io';
+import { INGEST_NAMESPACE, LIVE_NAMESPACE } from '../sdk/protocol/socket-events.ts';
+import { createApp, MAX_BODY_BYTES } from './app.ts';
+import type { ServerContext } from './context.ts';
+import { Store } from './db/store.ts';
+import { RunDetectors } from './ingest/run-detectors.ts';
+import { serverDetector } from './policy/policy-rules.ts';
+import { Metrics } from './metrics.ts';
+import { type IngestNamespace, setupIngestNamespace } from './realtime/ingest-namespace.ts';
+import { LiveBroadcaster, type LiveNamespace, runRoom } from './realtime/live-broadcaster.ts';
+import { setupLiveNamespace } from './realtime/live-namespace.ts';
+import { RunActivity } from './runs/run-activity.ts';
+import { toRunSummary } from './runs/run-summary.ts';
+
+const log = createDebug('gradpilot:server');
+
+export interface ServerOptions {
+  /** SQLite file (created if missing). */
+  db: string;
+  /** 0 = a random free port. Default 7070. */
+  port?: number;
+  /** Default 127.0.0.1. A non-loopback host needs a token. */
+  host?: string;
+  /** With a token, every write (HTTP and socket /ingest) needs it. */
+  token?: string | null;
+  /** One line on stdout saying where it listens. Default false. */
+  log?: boolean;
+  /** The built dashboard. Default client/dist of this package. */
+  clientDir?: string;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  /** Flushes live updates, disconnects sockets, closes the HTTP server and the database. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_PORT = 7070;
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_CLIENT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../client/dist');
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { db, port = DEFAULT_PORT, host = DEFAULT_HOST, token = null, log: announce = false, clientDir = DEFAULT_CLIENT_DIR } = options;
+  // ── validate options ──
+  if (typeof db !== 'string' || db === '') throw new TypeError('Expected the "db" option to be a file path, e.g. "./gradpilot.db"');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`Expected the "port" option to be an integer in [0, 65535], got ${port}`);
+  if (token !== null && (typeof token !== 'string' || token === '')) throw new TypeError('Expected the "token" option to be a non-empty string or null');
+  if (!isLoopback(host) && token === null) {
+    throw new Error(`Refusing to listen on non-loopback host "${host}" without a token: anyone on the network could write to it. Set GRADPILOT_TOKEN (or --host 127.0.0.1).`);
+  }
+
+  // ── wire the parts ──
+  const store = new Store(db);
+  const metrics = new Metrics({ defaults: true });
+  const activity = new RunActivity();
+  const httpServer = http.createServer();
+  const io = new IoServer(httpServer, { maxHttpBufferSize: MAX_BODY_BYTES * 2, serveClient: false });
+  const ingestNs: IngestNamespace = io.of(INGEST_NAMESPACE);
+  const liveNs: LiveNamespace = io.of(LIVE_NAMESPACE);
+  const summarize = (runId: string) => {
+    const row = store.runs.byId(runId);
+    return row && toRunSummary(store, activity, row);
+  };
+  const ctx: ServerContext = {
+    store,
+    metrics,
+    activity,
+    detectors: new RunDetectors(store, serverDetector),
+    live: new LiveBroadcaster(liveNs, summarize),
+    pushPolicy: (runId, v) => ingestNs.to(runRoom(runId)).emit('policy', { runId, version: v.version, effectiveStep: v.effectiveStep, policy: v.policy }),
+    token,
+  };
+  metrics.runs.set(store.runs.count());
+  httpServer.on('request', createApp(ctx, clientDir));
+  setupIngestNamespace(ingestNs, ctx);
+  setupLiveNamespace(liveNs, ctx);
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(port, host, () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  const addr = httpServer.address();
+  const actualPort = typeof addr === 'object' && addr ? addr.port : port;
+  const url = `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${actualPort}`;
+  log('listening on %s, data in %s', url, db);
+  if (announce) process.stdout.write(`gradpilot listening on ${url} (dashboard and API), data in ${path.resolve(db)}\n`);
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port: actualPort,
+    close() {
+      closing ??= (async () => {
+        ctx.live.flushAll();
+        await new Promise<void>((resolve) => {
+          io.close(() => resolve());
+          httpServer.closeAllConnections();
+        });
+        store.close();
+        log('closed %s', url);
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,5 +1,57 @@
-// PLACEHOLDER: replaced by the module's owner. Must export run(args): Promise<number>.
-export async function run(_args: string[]): Promise<number> {
-  process.stderr.write('not built yet\n');
-  return 1;
+// `gradpilot export --db file --run id [--out file]`: a run's steps as CSV, straight from
+// the SQLite file (no server needed; safe while a server writes, thanks to WAL).
+import { createWriteStream } from 'node:fs';
+import { finished } from 'node:stream/promises';
+import { Store } from '../db/store.ts';
+import { writeRunCsv } from '../export/write-run-csv.ts';
+import { UsageError, parseFlags } from './parse-flags.ts';
+
+const USAGE = `gradpilot export --run <id> [--db ./gradpilot.db] [--out file.csv]
+
+Writes the run's steps as CSV (step,gradNorm,loss,lr,threshold,coef,action, then one column
+per layer) to --out, or to stdout. --db defaults to GRADPILOT_DB or ./gradpilot.db.`;
+
+export async function run(args: string[]): Promise<number> {
+  let runId: string;
+  let db: string;
+  let outPath: string | undefined;
+  try {
+    const { flags, rest } = parseFlags(args, ['db', 'run', 'out'], ['help']);
+    if (flags.has('help')) {
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    }
+    if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}"`);
+    const r = flags.get('run');
+    if (!r) throw new UsageError('Missing --run <id>: the run to export (see GET /api/runs)');
+    runId = r;
+    db = flags.get('db') ?? process.env.GRADPILOT_DB ?? './gradpilot.db';
+    outPath = flags.get('out');
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`gradpilot export: ${err.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { existsSync } = await import('node:fs');
+  if (!existsSync(db)) {
+    process.stderr.write(`gradpilot export: no database at "${db}"; pass --db <file>\n`);
+    return 1;
+  }
+  const store = new Store(db);
+  try {
+    const row = store.runs.byId(runId);
+    if (!row) {
+      process.stderr.write(`gradpilot export: unknown run "${runId}" in ${db}\n`);
+      return 1;
+    }
+    const out = outPath ? createWriteStream(outPath) : process.stdout;
+    await writeRunCsv(store, row.rid, out);
+    if (outPath) {
+      out.end();
+      await finished(out);
+    }
+    return 0;
+  } finally {
+    store.close();
+  }
 }

@@ -1,5 +1,54 @@
-// PLACEHOLDER: replaced by the module's owner. Must export run(args): Promise<number>.
-export async function run(_args: string[]): Promise<number> {
-  process.stderr.write('not built yet\n');
-  return 1;
+// `gradpilot serve`: the server and dashboard until Ctrl-C / SIGTERM, then a clean shutdown.
+import { DEFAULT_HOST, DEFAULT_PORT, startServer } from '../start-server.ts';
+import { UsageError, parseFlags } from './parse-flags.ts';
+
+const USAGE = `gradpilot serve [--port 7070] [--host 127.0.0.1] [--db ./gradpilot.db]
+
+Environment: GRADPILOT_PORT, GRADPILOT_HOST, GRADPILOT_DB (flags win), GRADPILOT_TOKEN
+(every write then needs "Authorization: Bearer <token>"; required for a non-loopback host).
+Logs: DEBUG=gradpilot:* for details.`;
+
+export async function run(args: string[]): Promise<number> {
+  let port: number;
+  let host: string;
+  let db: string;
+  try {
+    const { flags, rest } = parseFlags(args, ['port', 'host', 'db'], ['help']);
+    if (flags.has('help')) {
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    }
+    if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}"`);
+    const portText = flags.get('port') ?? process.env.GRADPILOT_PORT ?? String(DEFAULT_PORT);
+    port = /^\d+$/.test(portText) ? Number(portText) : Number.NaN;
+    if (!Number.isInteger(port) || port > 65535) throw new UsageError(`Expected --port (or GRADPILOT_PORT) to be a port number 0-65535, got "${portText}"`);
+    host = flags.get('host') ?? process.env.GRADPILOT_HOST ?? DEFAULT_HOST;
+    db = flags.get('db') ?? process.env.GRADPILOT_DB ?? './gradpilot.db';
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`gradpilot serve: ${err.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const token = process.env.GRADPILOT_TOKEN || null;
+  let server;
+  try {
+    server = await startServer({ db, port, host, token, log: true });
+  } catch (err) {
+    process.stderr.write(`gradpilot serve: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const running = server;
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.stdout.write(`gradpilot: ${signal}, shutting down\n`);
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      void running.close().then(resolve);
+    };
+    const onInt = () => stop('SIGINT');
+    const onTerm = () => stop('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+  return 0;
 }

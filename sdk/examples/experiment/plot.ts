@@ -1,0 +1,141 @@
+// The loss curves as one self-contained HTML page with inline SVG (no scripts, no fetches),
+// so it can be committed and opened anywhere.
+import type { RunResult } from './stats.ts';
+import { median } from './stats.ts';
+
+export interface PlotOptions {
+  title: string;
+  /** Paragraphs (plain text) printed under the title. */
+  caption: string[];
+  targetLoss: number;
+  /** Loss axis range (log scale); values above the top, NaN and Infinity are drawn on the top edge. */
+  yMin?: number;
+  yMax?: number;
+  /** Points per curve: the training loss is reduced to the median of each bucket. */
+  buckets?: number;
+}
+
+const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** Bucket medians of a series; a bucket whose median is NaN/Infinity stays so (drawn at the top). */
+export function bucketMedians(values: number[], buckets: number): { x: number[]; y: number[] } {
+  const n = values.length;
+  const k = Math.max(1, Math.min(buckets, n));
+  const x: number[] = [];
+  const y: number[] = [];
+  for (let i = 0; i < k; i++) {
+    const lo = Math.floor((i * n) / k);
+    const hi = Math.floor(((i + 1) * n) / k);
+    if (hi <= lo) continue;
+    // Infinity and NaN both count as "off the chart": map NaN to Infinity so the median sees them as large.
+    const slice = values.slice(lo, hi).map((v) => (Number.isNaN(v) ? Number.POSITIVE_INFINITY : v));
+    x.push((lo + hi - 1) / 2);
+    y.push(median(slice));
+  }
+  return { x, y };
+}
+
+interface Frame {
+  w: number;
+  h: number;
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+  xMax: number;
+  yMin: number;
+  yMax: number;
+}
+
+function sx(f: Frame, x: number): number {
+  return f.left + (x / Math.max(1, f.xMax)) * (f.w - f.left - f.right);
+}
+
+function sy(f: Frame, y: number): number {
+  const v = !Number.isFinite(y) || y > f.yMax ? f.yMax : Math.max(y, f.yMin);
+  const t = (Math.log10(v) - Math.log10(f.yMin)) / (Math.log10(f.yMax) - Math.log10(f.yMin));
+  return f.top + (1 - t) * (f.h - f.top - f.bottom);
+}
+
+function polyline(f: Frame, xs: number[], ys: number[], color: string, width: number, dash = ''): string {
+  const pts = xs.map((x, i) => `${sx(f, x).toFixed(1)},${sy(f, ys[i]).toFixed(1)}`).join(' ');
+  return `<polyline fill="none" stroke="${color}" stroke-width="${width}"${dash ? ` stroke-dasharray="${dash}"` : ''} points="${pts}"/>`;
+}
+
+function axes(f: Frame, target: number, title: string): string {
+  const parts: string[] = [];
+  parts.push(`<rect x="${f.left}" y="${f.top}" width="${f.w - f.left - f.right}" height="${f.h - f.top - f.bottom}" fill="#fff" stroke="#999"/>`);
+  for (let e = Math.ceil(Math.log10(f.yMin)); e <= Math.floor(Math.log10(f.yMax)); e++) {
+    const y = sy(f, 10 ** e);
+    parts.push(`<line x1="${f.left}" x2="${f.w - f.right}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}" stroke="#eee"/>`);
+    parts.push(`<text x="${f.left - 4}" y="${(y + 3).toFixed(1)}" text-anchor="end" font-size="10">1e${e}</text>`);
+  }
+  const ty = sy(f, target);
+  parts.push(`<line x1="${f.left}" x2="${f.w - f.right}" y1="${ty.toFixed(1)}" y2="${ty.toFixed(1)}" stroke="#000" stroke-dasharray="4 3" stroke-width="0.8"/>`);
+  for (const x of [0, f.xMax / 2, f.xMax]) {
+    parts.push(`<text x="${sx(f, x).toFixed(1)}" y="${f.h - f.bottom + 12}" text-anchor="middle" font-size="10">${Math.round(x)}</text>`);
+  }
+  parts.push(`<text x="${f.left}" y="${f.top - 5}" font-size="12" font-weight="bold">${esc(title)}</text>`);
+  parts.push(`<text x="${f.w - f.right}" y="${f.top - 5}" text-anchor="end" font-size="9" fill="#666">top edge: ≥ ${f.yMax} or NaN</text>`);
+  return parts.join('');
+}
+
+function conditionsOf(results: RunResult[]): string[] {
+  const seen: string[] = [];
+  for (const r of results) if (!seen.includes(r.condition)) seen.push(r.condition);
+  return seen;
+}
+
+/** Median over seeds of the evaluation loss, per evaluation step. */
+function medianEval(runs: RunResult[]): { x: number[]; y: number[] } {
+  const x = runs[0].evalSteps;
+  const y = x.map((_, i) => median(runs.map((r) => (Number.isNaN(r.evalLoss[i]) ? Number.POSITIVE_INFINITY : r.evalLoss[i]))));
+  return { x, y };
+}
+
+/** The whole page: an overview (median eval loss per condition) and one panel per condition (training loss per seed). */
+export function renderPlot(results: RunResult[], { title, caption, targetLoss, yMin = 0.01, yMax = 10, buckets = 100 }: PlotOptions): string {
+  const conditions = conditionsOf(results);
+  const xMax = Math.max(1, ...results.map((r) => r.steps));
+  const seeds = [...new Set(results.map((r) => r.seed))];
+
+  const big: Frame = { w: 720, h: 320, left: 44, right: 170, top: 22, bottom: 20, xMax, yMin, yMax };
+  const overview: string[] = [axes(big, targetLoss, 'median evaluation loss over seeds')];
+  conditions.forEach((c, i) => {
+    const runs = results.filter((r) => r.condition === c);
+    const { x, y } = medianEval(runs);
+    const color = COLORS[i % COLORS.length];
+    overview.push(polyline(big, x, y, color, 2));
+    const ly = big.top + 12 + i * 15;
+    overview.push(`<line x1="${big.w - big.right + 8}" x2="${big.w - big.right + 26}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="2"/>`);
+    overview.push(`<text x="${big.w - big.right + 30}" y="${ly}" font-size="11">${esc(c)}</text>`);
+  });
+
+  const panels = conditions.map((c) => {
+    const f: Frame = { w: 360, h: 220, left: 44, right: 8, top: 22, bottom: 20, xMax, yMin, yMax };
+    const parts = [axes(f, targetLoss, c)];
+    for (const r of results.filter((q) => q.condition === c)) {
+      const { x, y } = bucketMedians(r.trainLoss, buckets);
+      parts.push(polyline(f, x, y, COLORS[seeds.indexOf(r.seed) % COLORS.length], 1.2));
+    }
+    return `<svg xmlns="http://www.w3.org/2000/svg" width="${f.w}" height="${f.h}" role="img" aria-label="${esc(c)}">${parts.join('')}</svg>`;
+  });
+
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
+<style>body{font-family:system-ui,sans-serif;margin:20px;max-width:1120px}p{max-width:760px;font-size:14px}.grid{display:flex;flex-wrap:wrap;gap:8px}</style>
+</head><body>
+<h1>${esc(title)}</h1>
+${caption.map((p) => `<p>${esc(p)}</p>`).join('\n')}
+<svg xmlns="http://www.w3.org/2000/svg" width="${big.w}" height="${big.h}" role="img" aria-label="overview">${overview.join('')}</svg>
+<h2>Training loss per seed (median of ${Math.max(1, Math.round(xMax / buckets))}-step buckets; one colour per seed; dashed: target ${targetLoss})</h2>
+<div class="grid">
+${panels.join('\n')}
+</div>
+</body></html>
+`;
+}

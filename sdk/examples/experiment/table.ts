@@ -1,0 +1,57 @@
+// The summary table as Markdown (the same text goes to stdout and to RESULTS.md).
+import type { ConditionSummary, Criteria } from './stats.ts';
+
+/** Three significant digits; "—" for missing, and NaN/Infinity spelled out. */
+export function fmt(x: number | null, digits = 3): string {
+  if (x === null) return '—';
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
+  if (x === 0) return '0';
+  if (x !== 0 && (Math.abs(x) >= 1e4 || Math.abs(x) < 1e-3)) return x.toExponential(digits - 1);
+  return x.toPrecision(digits);
+}
+
+function pct(x: number): string {
+  return `${(100 * x).toFixed(1)}%`;
+}
+
+export const TABLE_HEADER = [
+  'condition',
+  'diverged',
+  'final eval loss (mean ± sd, not diverged)',
+  'final eval loss (median, all)',
+  'reached target',
+  'steps to target (median)',
+  'clipped',
+  'skipped',
+];
+
+/** One Markdown row per condition, with the header and alignment row first. */
+export function formatTable(rows: ConditionSummary[]): string {
+  const lines = [`| ${TABLE_HEADER.join(' | ')} |`, `|${TABLE_HEADER.map((_, i) => (i === 0 ? ':--' : '--:')).join('|')}|`];
+  for (const r of rows) {
+    const final = r.finalMean === null ? '—' : `${fmt(r.finalMean)} ± ${fmt(r.finalSd)}`;
+    const cells = [
+      r.condition,
+      `${r.diverged}/${r.seeds}`,
+      final,
+      fmt(r.finalMedian),
+      `${r.reached}/${r.seeds}`,
+      r.stepsToTargetMedian === null ? '—' : String(r.stepsToTargetMedian),
+      pct(r.clippedFraction),
+      pct(r.skippedFraction),
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** The sentence under the table that says what the columns mean. */
+export function describeCriteria(c: Criteria, evalEvery: number, evalSize: number): string {
+  return (
+    `Loss is the MSE on a fixed evaluation set of ${evalSize} sequences, scored every ${evalEvery} steps. ` +
+    `A run *diverged* when its final evaluation loss is NaN/Infinity or more than ${c.divergeFactor}× its loss before training. ` +
+    `*Reached target*: the evaluation loss went below ${c.targetLoss} at some evaluation (predicting the constant 1 scores 1/6 ≈ 0.167). ` +
+    `*Clipped*/*skipped*: share of all steps of all seeds that the controller clipped or skipped.`
+  );
+}

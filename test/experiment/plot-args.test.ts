@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { parseArgs } from '../../sdk/examples/experiment/args.ts';
+import { bucketMedians, renderPlot } from '../../sdk/examples/experiment/plot.ts';
+import type { RunResult } from '../../sdk/examples/experiment/stats.ts';
+
+describe('experiment plot', () => {
+  it('should reduce a series to bucket medians, keeping NaN buckets off the chart', () => {
+    const { x, y } = bucketMedians([1, 2, 3, Number.NaN, Number.NaN, 4], 2);
+    expect(x).toEqual([1, 4]);
+    expect(y).toEqual([2, Number.POSITIVE_INFINITY]);
+  });
+
+  it('should render a self-contained page with one panel per condition', () => {
+    const run = (condition: string, seed: number): RunResult => ({
+      condition, seed, runId: 'r', steps: 4, trainLoss: [1, 0.5, Number.NaN, 0.2], gradNorm: [1, 1, 1, 1],
+      evalSteps: [0, 4], evalLoss: [1, 0.2], clipped: 0, skipped: 0, nonFinite: 1, seconds: 0,
+    });
+    const html = renderPlot([run('none', 1), run('none', 2), run('fixed <1>', 1)], { title: 'T', caption: ['c'], targetLoss: 0.1 });
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).not.toMatch(/<script|src=|href=/);
+    expect(html.match(/aria-label="/g)).toHaveLength(3);
+    expect(html).toContain('fixed &lt;1&gt;');
+    expect(html).not.toContain('NaN,');
+  });
+});
+
+describe('experiment arguments', () => {
+  it('should default to the full experiment and accept counts, lists and = forms', () => {
+    const full = parseArgs([]);
+    expect(full).toMatchObject({ quick: false, url: null, steps: 1000, project: 'adding-problem' });
+    expect(full.seeds).toHaveLength(8);
+    expect(parseArgs(['--quick']).seeds).toEqual([1, 2]);
+    expect(parseArgs(['--seeds', '3']).seeds).toEqual([1, 2, 3]);
+    expect(parseArgs(['--seeds=4,9']).seeds).toEqual([4, 9]);
+    expect(parseArgs(['--steps', '50', '--url', 'http://127.0.0.1:1']).steps).toBe(50);
+  });
+
+  it('should name the flag and what it expects on bad input', () => {
+    expect(() => parseArgs(['--steps', '0'])).toThrow(/"--steps" to be a positive integer/);
+    expect(() => parseArgs(['--seeds', '1,x'])).toThrow(/"--seeds"/);
+    expect(() => parseArgs(['--url', 'localhost'])).toThrow(/"--url" to be an http/);
+    expect(() => parseArgs(['--seed', '3'])).toThrow(/Unknown option "--seed"/);
+  });
+});

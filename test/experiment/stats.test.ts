@@ -51,6 +51,6 @@ describe('experiment statistics', () => {
     expect(lines[2]).toMatch(/^\| none \| 1\/1 \| — \| NaN \|/);
     expect(lines[3]).toMatch(/^\| zscore \| 0\/1 \| 0.0500 ± 0 \|/);
     expect(fmt(Number.POSITIVE_INFINITY)).toBe('Infinity');
-    expect(fmt(3.6e36)).toBe('3.6e+36');
+    expect(fmt(3.6e36)).toBe('3.60e+36');
   });
 });

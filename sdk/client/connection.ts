@@ -1,0 +1,149 @@
+// The SDK's link to the server: HTTP to create the run, socket.io `/ingest` for the rest.
+// socket.io-client reconnects by itself; this class only makes every request an
+// acknowledged, time-limited promise and keeps socket.io from replaying stale emits.
+import { io, type Socket } from 'socket.io-client';
+import debug from 'debug';
+import type { Policy } from '../controller/types.ts';
+import { INGEST_NAMESPACE } from '../protocol/socket-events.ts';
+import type { IngestClientEvents, IngestServerEvents, PolicyPush } from '../protocol/socket-events.ts';
+import { GradpilotError } from './errors.ts';
+
+const log = debug('gradpilot:sdk:connection');
+
+type IngestSocket = Socket<IngestServerEvents, IngestClientEvents>;
+type Reply<K extends keyof IngestClientEvents> = Parameters<Parameters<IngestClientEvents[K]>[1]>[0];
+type ResultOf<K extends keyof IngestClientEvents> = Extract<Reply<K>, { ok: true }>['result'];
+
+/** The server answered `{ ok: false }` or HTTP 4xx: sending the same thing again cannot help. */
+export class RefusedError extends Error {
+  override name = 'RefusedError';
+}
+
+export interface ConnectionHooks {
+  connected(): void;
+  disconnected(reason: string): void;
+  policy(push: PolicyPush): void;
+}
+
+export interface CreateRunBody {
+  id: string;
+  name: string;
+  project?: string;
+  config?: Record<string, unknown>;
+  policy?: Policy;
+  /** Recorded as the author of the run's first policy version. */
+  author?: string;
+}
+
+export class Connection {
+  readonly #url: string;
+  readonly #token: string | null;
+  readonly #socket: IngestSocket;
+  #closed = false;
+
+  constructor(url: string, token: string | null, reconnectDelayMaxMs: number, hooks: ConnectionHooks) {
+    this.#url = url;
+    this.#token = token;
+    this.#socket = io(url + INGEST_NAMESPACE, {
+      auth: token ? { token } : {},
+      transports: ['websocket'],
+      reconnectionDelay: Math.min(250, reconnectDelayMaxMs),
+      reconnectionDelayMax: reconnectDelayMaxMs,
+      autoConnect: false,
+    });
+    this.#socket.on('connect', () => {
+      log('connected to %s', url);
+      hooks.connected();
+    });
+    this.#socket.on('disconnect', (reason) => {
+      log('disconnected: %s', reason);
+      // Emits made while disconnected would be replayed on reconnect, out of order with
+      // the resend of unacknowledged batches: the run resends what matters itself.
+      this.#socket.sendBuffer = [];
+      hooks.disconnected(reason);
+    });
+    this.#socket.on('connect_error', (err) => {
+      log('cannot connect: %s', err.message);
+      // A refusal by the server's middleware (e.g. a bad token) stops socket.io's own retries.
+      if (!this.#socket.active && !this.#closed) {
+        setTimeout(() => this.#closed || this.#socket.connect(), reconnectDelayMaxMs).unref();
+      }
+    });
+    this.#socket.on('policy', (push) => hooks.policy(push));
+  }
+
+  get connected(): boolean {
+    return this.#socket.connected;
+  }
+
+  start(): void {
+    this.#socket.connect();
+  }
+
+  /** Emits an /ingest request; resolves with its result, rejects on timeout, disconnect or refusal. */
+  request<K extends keyof IngestClientEvents>(
+    event: K, payload: Parameters<IngestClientEvents[K]>[0], timeoutMs: number,
+  ): Promise<ResultOf<K>> {
+    return new Promise((resolve, reject) => {
+      if (!this.#socket.connected) {
+        reject(new Error('not connected'));
+        return;
+      }
+      // socket.io's typed timeout() emit cannot be expressed over a generic event name.
+      const timed = this.#socket.timeout(timeoutMs);
+      const emit = timed.emit as unknown as (
+        ev: K, body: unknown, ack: (err: Error | null, reply: Reply<K>) => void,
+      ) => void;
+      emit.call(timed, event, payload, (err, reply) => {
+        if (err) reject(err);
+        else if (reply && reply.ok) resolve(reply.result as ResultOf<K>);
+        else reject(new RefusedError(reply ? reply.error : `no reply to "${event}"`));
+      });
+    });
+  }
+
+  /**
+   * Creates the run over HTTP. Retries while the server is unreachable; an existing run of
+   * that id (409) counts as created, so every rank, and every retry, may call it.
+   */
+  async createRun(body: CreateRunBody, retryDelayMaxMs: number): Promise<void> {
+    let delay = 100;
+    for (;;) {
+      if (this.#closed) throw new GradpilotError('The run was closed before the server created it', 'CLOSED');
+      let res: Response | null = null;
+      try {
+        res = await fetch(this.#url + '/api/runs', {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}),
+          },
+          body: JSON.stringify(body),
+        });
+      } catch (err) {
+        log('POST /api/runs failed: %s', (err as Error).message);
+      }
+      if (res) {
+        const text = await res.text();
+        if (res.ok || res.status === 409) return;
+        if (res.status < 500) {
+          let message = text;
+          try {
+            message = (JSON.parse(text) as { error?: string }).error ?? text;
+          } catch {
+            // not JSON: keep the text
+          }
+          throw new RefusedError(`The server refused to create run "${body.id}" (HTTP ${res.status}): ${message}`);
+        }
+        log('POST /api/runs answered %d, retrying', res.status);
+      }
+      await new Promise((r) => setTimeout(r, delay).unref());
+      delay = Math.min(delay * 2, retryDelayMaxMs);
+    }
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#socket.disconnect();
+  }
+}

@@ -153,6 +153,6 @@ describe('Outbox', () => {
     expect(o.counts()).toMatchObject({ undelivered: 12, spilled: 10 });
     const kept = o.closeSpill();
     expect(kept).not.toBeNull();
-    expect(readSpill(kept!).batches.flatMap((b) => b.step)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    expect(readSpill(kept!).batches.flatMap((b) => Array.from(b.step))).toEqual(Array.from({ length: 12 }, (_, i) => i));
   });
 });

@@ -114,6 +114,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           io.close(() => resolve());
           httpServer.closeAllConnections();
         });
+        ctx.live.stop();
         store.close();
         log('closed %s', url);
       })();

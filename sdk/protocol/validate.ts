@@ -178,8 +178,9 @@ export function decodeColumn(value: unknown, field: string, length: number | nul
   if (bytes.byteLength % 8 !== 0) {
     throw new ValidationError(`Expected "${field}" to be a Float64Array (a multiple of 8 bytes), got ${bytes.byteLength} bytes`);
   }
-  // A Buffer's byteOffset need not be 8-aligned (Node pools small buffers), so copy first.
-  const aligned = bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
+  // A Buffer's byteOffset need not be 8-aligned (Node pools small buffers), so copy first
+  // (new Uint8Array(x) copies; Buffer#slice would not).
+  const aligned = bytes.byteOffset % 8 === 0 ? bytes : new Uint8Array(bytes);
   const doubles = new Float64Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 8);
   return checkLength(Array.from(doubles), field, length);
 }

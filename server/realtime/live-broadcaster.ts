@@ -25,6 +25,7 @@ export class LiveBroadcaster {
   readonly #summarize: (runId: string) => RunSummary | undefined;
   readonly #intervalMs: number;
   readonly #pending = new Map<string, Pending>();
+  #stopped = false;
 
   constructor(ns: LiveNamespace, summarize: (runId: string) => RunSummary | undefined, { intervalMs = 50 } = {}) {
     this.#ns = ns;
@@ -75,7 +76,7 @@ export class LiveBroadcaster {
   }
 
   #schedule(runId: string, p: Pending): void {
-    if (p.timer) return;
+    if (p.timer || this.#stopped) return;
     const wait = Math.max(0, p.lastFlush + this.#intervalMs - Date.now());
     p.timer = setTimeout(() => this.#flush(runId, p), wait);
   }
@@ -90,6 +91,13 @@ export class LiveBroadcaster {
     p.events = [];
     const summary = this.#summarize(runId);
     if (summary) this.#ns.emit('run', summary);
+  }
+
+  /** Drops what is pending and ignores later updates (after the sockets closed). */
+  stop(): void {
+    this.#stopped = true;
+    for (const p of this.#pending.values()) if (p.timer) clearTimeout(p.timer);
+    this.#pending.clear();
   }
 
   /** Sends everything pending now (shutdown). */

@@ -1,5 +1,147 @@
-// PLACEHOLDER: replaced by the module's owner. Must export run(args): Promise<number>.
-export async function run(_args: string[]): Promise<number> {
-  process.stderr.write('not built yet\n');
-  return 1;
+// `gradpilot replay`: the clipping controller over any log of gradient norms, no server.
+// Streams: lines are read one at a time and output is written with backpressure, so
+// memory is the controller's state (8 bytes per finite norm), not the file.
+
+import { createReadStream } from 'node:fs';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { Controller, DEFAULT_POLICY, parsePolicy, type Policy } from '../../sdk/controller/index.ts';
+import { formatCsvNumber } from '../../sdk/protocol/wire-number.ts';
+import { parseNormLine, splitCsvLine, type InputFormat, detectFormat } from './replay-input.ts';
+
+const HELP = `gradpilot replay [--policy '<json>'] [file|-]
+
+Runs the clipping controller over a log of gradient norms and writes one CSV row per step:
+  step,gradNorm,threshold,coef,action,events
+
+Input (a file, or stdin when the file is "-" or missing): one norm per line, or a CSV whose
+header has a "gradNorm" column (a "step" column is used when present; others are ignored).
+nan, inf, -inf and Infinity are accepted in any case.
+
+Options:
+  --policy <json>   the policy (default: ${JSON.stringify({ kind: DEFAULT_POLICY.kind, p: 10 })}, AutoClip)
+  -h, --help        this help
+
+Examples:
+  printf '1.0\\n1.2\\n9.5\\nnan\\n1.1\\n' | gradpilot replay --policy '{"kind":"zscore","warmupSteps":2}'
+  gradpilot replay --policy '{"kind":"percentile","p":10,"window":1000}' norms.csv > decisions.csv
+
+Exit codes: 0 done, 2 bad policy, bad input line or unreadable file (one line on stderr).`;
+
+/** Thrown for user errors: printed as one line, exit code 2. */
+class UsageError extends Error {}
+
+interface Options {
+  policy: Policy;
+  file: string;
+}
+
+function parseArgs(args: string[]): Options | 'help' {
+  let policyText: string | null = null;
+  let file: string | null = null;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '-h' || arg === '--help') return 'help';
+    if (arg === '--policy' || arg.startsWith('--policy=')) {
+      const value = arg === '--policy' ? args[++i] : arg.slice('--policy='.length);
+      if (value === undefined) throw new UsageError(`--policy: expected a JSON policy after it, e.g. --policy '{"kind":"percentile","p":10}'`);
+      policyText = value;
+    } else if (arg.startsWith('-') && arg !== '-') {
+      throw new UsageError(`unknown option "${arg}". Expected --policy <json>, --help, or a file name`);
+    } else if (file !== null) {
+      throw new UsageError(`expected at most one input file, got "${file}" and "${arg}"`);
+    } else {
+      file = arg;
+    }
+  }
+  let policy: Policy = DEFAULT_POLICY;
+  if (policyText !== null) {
+    let json: unknown;
+    try {
+      json = JSON.parse(policyText);
+    } catch (err) {
+      throw new UsageError(`--policy: not valid JSON (${(err as Error).message}): ${policyText}`);
+    }
+    try {
+      policy = parsePolicy(json);
+    } catch (err) {
+      throw new UsageError(`--policy: ${(err as Error).message}`);
+    }
+  }
+  return { policy, file: file ?? '-' };
+}
+
+/** Replays `input` through the controller, writing CSV to `output`. Resolves when done. */
+export async function replayStream(policy: Policy, input: Readable, output: Writable): Promise<void> {
+  const controller = new Controller(policy);
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let format: InputFormat | null = null;
+  let lineNo = 0;
+  let index = 0;
+  let chunk = 'step,gradNorm,threshold,coef,action,events\n';
+  let closed = false;
+  output.once('error', () => {
+    closed = true;
+  });
+  for await (const line of lines) {
+    lineNo++;
+    if (format === null) {
+      if (line.trim() === '') continue;
+      format = detectFormat(line, lineNo);
+      if (format.kind === 'csv') continue;
+    }
+    let gradNorm: number;
+    let step = index;
+    if (format.kind === 'plain') {
+      if (line.trim() === '') continue;
+      gradNorm = parseNormLine(line, lineNo, 'the gradient norm');
+    } else {
+      if (line.trim() === '') continue;
+      const cells = splitCsvLine(line);
+      const cell = cells[format.gradNorm];
+      if (cell === undefined) throw new UsageError(`line ${lineNo}: expected ${format.columns} columns as in the header, got ${cells.length}`);
+      gradNorm = parseNormLine(cell, lineNo, 'gradNorm');
+      if (format.step !== null) {
+        const s = (cells[format.step] ?? '').trim();
+        if (!/^\d+$/.test(s)) throw new UsageError(`line ${lineNo}: expected "step" to be a non-negative integer, got ${JSON.stringify(s)}`);
+        step = Number(s);
+      }
+    }
+    index++;
+    const d = controller.decide({ step, gradNorm });
+    chunk += `${d.step},${formatCsvNumber(d.gradNorm)},${formatCsvNumber(d.threshold)},${formatCsvNumber(d.coef)},${d.action},${d.events.join('|')}\n`;
+    if (chunk.length >= 1 << 16) {
+      if (closed) break;
+      const ok = output.write(chunk);
+      chunk = '';
+      if (!ok) await Promise.race([once(output, 'drain'), once(output, 'close')]);
+    }
+  }
+  if (!closed && chunk.length > 0) output.write(chunk);
+}
+
+export async function run(args: string[]): Promise<number> {
+  try {
+    const options = parseArgs(args);
+    if (options === 'help') {
+      process.stdout.write(HELP + '\n');
+      return 0;
+    }
+    const input = options.file === '-' ? process.stdin : createReadStream(options.file);
+    const opened = new Promise<void>((resolve, reject) => {
+      if (options.file === '-') resolve();
+      input.once('open', () => resolve());
+      input.once('error', (err: NodeJS.ErrnoException) => reject(new UsageError(`cannot read "${options.file}": ${err.code ?? err.message}`)));
+    });
+    await opened;
+    await replayStream(options.policy, input, process.stdout);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError || (err as Error).name === 'ReplayInputError') {
+      process.stderr.write(`gradpilot replay: ${(err as Error).message}\n`);
+      return 2;
+    }
+    throw err;
+  }
 }

@@ -1,2 +1,60 @@
-// PLACEHOLDER: the dashboard entry, replaced by its owner.
-document.body.textContent = 'gradpilot';
+// The dashboard entry: the page shell (title, connection state, theme), the error bar,
+// and the hash router that swaps views.
+import 'uplot/dist/uPlot.min.css';
+import { h, setText } from './dom.ts';
+import { Live } from './live.ts';
+import { parseRoute } from './router.ts';
+import { TID } from './testids.ts';
+import { currentTheme, initTheme, onThemeChange, setTheme } from './theme.ts';
+import { compareView } from './views/compare-view.ts';
+import { runView } from './views/run-view.ts';
+import { runsView } from './views/runs-view.ts';
+import type { AppContext, View } from './views/view.ts';
+
+initTheme();
+const live = new Live();
+
+const status = h('span', { class: 'conn', testid: TID.connection, role: 'status' });
+const themeButton = h('button', { type: 'button', class: 'secondary', testid: TID.themeToggle });
+const errorBar = h('div', { class: 'error-bar', testid: TID.error, hidden: true, role: 'alert' });
+const main = h('main');
+document.body.append(
+  h('header', { class: 'app-header' }, h('a', { href: '#/', class: 'brand' }, 'gradpilot'), h('span', { class: 'spacer' }), status, themeButton),
+  errorBar,
+  main,
+);
+
+const showThemeLabel = () => setText(themeButton, currentTheme() === 'dark' ? '☀ light' : '☾ dark');
+themeButton.addEventListener('click', () => setTheme(currentTheme() === 'dark' ? 'light' : 'dark'));
+onThemeChange(showThemeLabel);
+showThemeLabel();
+
+live.onState((state, detail) => {
+  status.className = `conn conn-${state}`;
+  status.dataset.state = state;
+  setText(
+    status,
+    state === 'connected' ? 'live' : state === 'connecting' ? 'connecting…' : `server away, reconnecting…${detail ? ` (${detail})` : ''}`,
+  );
+});
+
+const ctx: AppContext = {
+  live,
+  showError(message) {
+    errorBar.hidden = message === null;
+    setText(errorBar, message ?? '');
+  },
+};
+
+let view: View | null = null;
+function route(): void {
+  view?.dispose();
+  ctx.showError(null);
+  const r = parseRoute(location.hash);
+  view = r.name === 'run' ? runView(ctx, r.runId) : r.name === 'compare' ? compareView(ctx, r.runIds) : runsView(ctx);
+  main.replaceChildren(view.el);
+  document.title = r.name === 'run' ? `${r.runId} · gradpilot` : 'gradpilot';
+  window.scrollTo(0, 0);
+}
+window.addEventListener('hashchange', route);
+route();

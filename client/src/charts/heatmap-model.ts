@@ -1,0 +1,81 @@
+// Pure helpers for the per-layer heatmap: decode the layer matrix, scale each layer by its
+// own median (layers differ by orders of magnitude), and find the layer that spiked first.
+import type { LayerSeries } from '../../../sdk/protocol/api-types.ts';
+import { decodeNumber } from '../../../sdk/protocol/wire-number.ts';
+
+export interface HeatmapGrid {
+  names: string[];
+  step: number[];
+  bucketSize: number;
+  /** values[layer][bucket]: NaN/±Inf kept, null for missing. */
+  values: (number | null)[][];
+  /** Median of each layer's finite values (1 when it has none). */
+  median: number[];
+}
+
+export interface FirstSpike {
+  layer: number;
+  bucket: number;
+  step: number;
+  ratio: number;
+}
+
+/** A bucket whose max is this many times the layer's median counts as a spike. */
+export const SPIKE_RATIO = 5;
+
+export function toGrid(ls: LayerSeries): HeatmapGrid {
+  const values = ls.max.map((row) =>
+    row.map((v) => {
+      const n = decodeNumber(v);
+      return typeof n === 'number' ? n : null;
+    }),
+  );
+  const median = values.map((row) => {
+    const finite = row.filter((v): v is number => v !== null && Number.isFinite(v)).sort((a, b) => a - b);
+    if (finite.length === 0) return 1;
+    const mid = finite.length >> 1;
+    const m = finite.length % 2 ? finite[mid] : (finite[mid - 1] + finite[mid]) / 2;
+    return m > 0 ? m : 1;
+  });
+  return { names: ls.names.slice(), step: ls.step.slice(), bucketSize: ls.bucketSize, values, median };
+}
+
+/** The earliest (layer, bucket) whose value is non-finite or >= SPIKE_RATIO × its median. */
+export function firstSpike(g: HeatmapGrid): FirstSpike | null {
+  let best: FirstSpike | null = null;
+  for (let l = 0; l < g.values.length; l++) {
+    const row = g.values[l];
+    for (let b = 0; b < row.length; b++) {
+      const v = row[b];
+      if (v === null) continue;
+      const ratio = Number.isFinite(v) ? v / g.median[l] : Number.POSITIVE_INFINITY;
+      if (ratio < SPIKE_RATIO) continue;
+      const step = g.step[b];
+      if (!best || step < best.step || (step === best.step && ratio > best.ratio)) {
+        best = { layer: l, bucket: b, step, ratio };
+      }
+      break;
+    }
+  }
+  return best;
+}
+
+// Viridis-like stops: low values dark blue, high values yellow.
+const STOPS: [number, number, number][] = [
+  [68, 1, 84],
+  [59, 82, 139],
+  [33, 145, 140],
+  [94, 201, 98],
+  [253, 231, 37],
+];
+
+/** Colour for value / median: log2 of the ratio from -2 to +5 spans the scale. */
+export function cellColor(ratio: number): string {
+  const t = Math.min(1, Math.max(0, (Math.log2(Math.max(ratio, 1e-12)) + 2) / 7));
+  const pos = t * (STOPS.length - 1);
+  const i = Math.min(STOPS.length - 2, Math.floor(pos));
+  const f = pos - i;
+  const [a, b] = [STOPS[i], STOPS[i + 1]];
+  const c = (k: number) => Math.round(a[k] + (b[k] - a[k]) * f);
+  return `rgb(${c(0)},${c(1)},${c(2)})`;
+}

@@ -1,0 +1,187 @@
+// The per-layer heatmap (layers × steps) on a plain canvas, x-aligned with the run's
+// other charts. Each layer is coloured relative to its own median so the layer that
+// spiked first stands out; that cell is outlined and named above the chart.
+import type { LayerSeries } from '../../../sdk/protocol/api-types.ts';
+import { h, setText } from '../dom.ts';
+import { fmtNum } from '../format.ts';
+import { TID } from '../testids.ts';
+import { palette } from '../theme.ts';
+import { cellColor, firstSpike, toGrid, type HeatmapGrid } from './heatmap-model.ts';
+
+const AXIS_H = 22;
+
+/** Where the other charts draw their plot area, so heatmap columns line up with them. */
+export interface XAlign {
+  left: number;
+  width: number;
+  min: number;
+  max: number;
+}
+
+/** Round tick values (1, 2 or 5 times a power of ten) across [min, max]. */
+export function niceTicks(min: number, max: number, target = 6): number[] {
+  const span = max - min;
+  if (!(span > 0)) return [min];
+  const raw = span / target;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const out: number[] = [];
+  for (let v = Math.ceil(min / step) * step; v <= max; v += step) out.push(Math.round(v * 1e9) / 1e9);
+  return out;
+}
+
+export class LayerHeatmap {
+  readonly el: HTMLElement;
+  readonly #canvas: HTMLCanvasElement;
+  readonly #info: HTMLElement;
+  readonly #resize: ResizeObserver;
+  #grid: HeatmapGrid | null = null;
+  readonly #align: () => XAlign | null;
+  #xRange: [number, number] = [0, 1];
+  #gutter = 100;
+  #plotW = 600;
+  #rowH = 16;
+  #drawnKey = '';
+
+  constructor(align: () => XAlign | null = () => null) {
+    this.#align = align;
+    this.#canvas = h('canvas', { class: 'heatmap-canvas' });
+    this.#info = h('span', { class: 'heatmap-info', testid: TID.heatmapFirst });
+    this.el = h(
+      'section',
+      { class: 'panel chart-panel', testid: TID.heatmap },
+      h('header', { class: 'panel-head' }, h('h3', {}, 'Per-layer gradient norm (× layer median)'), this.#info),
+      this.#canvas,
+    );
+    this.#canvas.addEventListener('mousemove', (e) => this.#hover(e), { passive: true });
+    this.#resize = new ResizeObserver(() => this.render());
+    this.#resize.observe(this.el);
+  }
+
+  setLayers(ls: LayerSeries | null): void {
+    this.#grid = ls && ls.names.length > 0 ? toGrid(ls) : null;
+    this.#drawnKey = '';
+    this.render();
+  }
+
+  /** Re-renders only when the aligned x range or the layout changed (cheap to call per frame). */
+  renderIfMoved(): void {
+    const a = this.#align();
+    const key = a ? `${a.left}|${a.width}|${a.min}|${a.max}` : 'none';
+    if (key !== this.#drawnKey) this.render();
+  }
+
+  destroy(): void {
+    this.#resize.disconnect();
+  }
+
+  render(): void {
+    const pal = palette();
+    const g = this.#grid;
+    const width = Math.max(200, this.#canvas.parentElement?.clientWidth ?? 800) - 2;
+    const a = this.#align();
+    this.#drawnKey = a ? `${a.left}|${a.width}|${a.min}|${a.max}` : 'none';
+    if (!g) {
+      setText(this.#info, 'no per-layer norms recorded for this range');
+      this.#paint(width, 40, (ctx) => {
+        ctx.fillStyle = pal.muted;
+        ctx.font = '12px system-ui, sans-serif';
+        ctx.fillText('Per-layer norms appear here when the SDK sends them (layers: { name: norm }).', 8, 24);
+      });
+      return;
+    }
+    const layers = g.names.length;
+    this.#rowH = Math.max(6, Math.min(22, Math.floor(220 / layers)));
+    const height = layers * this.#rowH + AXIS_H;
+    const first = firstSpike(g);
+    setText(
+      this.#info,
+      first
+        ? `first to spike: ${g.names[first.layer]} at step ${first.step} (${Number.isFinite(first.ratio) ? `${fmtNum(first.ratio, 3)}× median` : 'non-finite'})`
+        : 'no layer spiked in this range',
+    );
+    if (a && a.max > a.min) this.#xRange = [a.min, a.max];
+    else if (g.step.length > 0) this.#xRange = [g.step[0], Math.max(g.step[g.step.length - 1] + g.bucketSize, g.step[0] + 1)];
+    this.#paint(width, height, (ctx) => {
+      ctx.font = '11px system-ui, sans-serif';
+      const labelW = a ? a.left : Math.min(180, Math.max(...g.names.map((n) => ctx.measureText(n).width)) + 12);
+      const plotW = a ? a.width : width - labelW - 8;
+      this.#gutter = labelW;
+      this.#plotW = plotW;
+      const [x0, x1] = this.#xRange;
+      const px = (step: number) => labelW + ((step - x0) / (x1 - x0)) * plotW;
+      ctx.fillStyle = pal.text;
+      ctx.textBaseline = 'middle';
+      ctx.textAlign = 'right';
+      for (let l = 0; l < layers; l++) ctx.fillText(g.names[l], labelW - 6, l * this.#rowH + this.#rowH / 2, labelW - 8);
+      ctx.textAlign = 'left';
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(labelW, 0, plotW, layers * this.#rowH);
+      ctx.clip();
+      for (let l = 0; l < layers; l++) {
+        const y = l * this.#rowH;
+        const row = g.values[l];
+        for (let b = 0; b < row.length; b++) {
+          const v = row[b];
+          if (v === null) continue;
+          const cx = px(g.step[b]);
+          const next = b + 1 < g.step.length ? g.step[b + 1] : g.step[b] + g.bucketSize;
+          const w = Math.max(1, px(next) - cx);
+          ctx.fillStyle = Number.isFinite(v) ? cellColor(v / g.median[l]) : pal.nonFinite;
+          ctx.fillRect(cx, y, w + 0.5, this.#rowH - 1);
+        }
+      }
+      if (first) {
+        const fx = px(g.step[first.bucket]);
+        ctx.strokeStyle = pal.nonFinite;
+        ctx.lineWidth = 2;
+        ctx.strokeRect(fx - 3, first.layer * this.#rowH + 1, 8, this.#rowH - 2);
+      }
+      ctx.restore();
+      // step axis
+      ctx.fillStyle = pal.axis;
+      ctx.textBaseline = 'top';
+      for (const step of niceTicks(x0, x1, Math.max(2, Math.floor(plotW / 110)))) {
+        const x = px(step);
+        const label = step.toLocaleString('en-US');
+        const w = ctx.measureText(label).width;
+        ctx.fillText(label, Math.min(width - w - 2, Math.max(labelW, x - w / 2)), layers * this.#rowH + 5);
+      }
+    });
+  }
+
+  #paint(width: number, height: number, draw: (ctx: CanvasRenderingContext2D) => void): void {
+    const dpr = window.devicePixelRatio || 1;
+    const c = this.#canvas;
+    if (c.width !== Math.round(width * dpr) || c.height !== Math.round(height * dpr)) {
+      c.width = Math.round(width * dpr);
+      c.height = Math.round(height * dpr);
+      c.style.width = `${width}px`;
+      c.style.height = `${height}px`;
+    }
+    const ctx = c.getContext('2d')!;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    draw(ctx);
+  }
+
+  #hover(e: MouseEvent): void {
+    const g = this.#grid;
+    if (!g) return;
+    const rect = this.#canvas.getBoundingClientRect();
+    const x = e.clientX - rect.left;
+    const l = Math.floor((e.clientY - rect.top) / this.#rowH);
+    const plotW = this.#plotW;
+    const [x0, x1] = this.#xRange;
+    const step = x0 + ((x - this.#gutter) / plotW) * (x1 - x0);
+    if (l < 0 || l >= g.names.length || x < this.#gutter) {
+      this.#canvas.title = '';
+      return;
+    }
+    let b = 0;
+    while (b + 1 < g.step.length && g.step[b + 1] <= step) b++;
+    const v = g.values[l][b];
+    this.#canvas.title = `${g.names[l]} · step ${g.step[b]}: ${fmtNum(v)} (${v !== null && Number.isFinite(v) ? fmtNum(v / g.median[l], 3) + '× median' : ''})`;
+  }
+}

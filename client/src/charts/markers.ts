@@ -1,0 +1,67 @@
+// HTML markers laid over a uPlot chart (non-finite steps, spikes, explosions). They are
+// real elements so they can be clicked, hovered for a title, and found by tests; a pool
+// keeps redraws from creating and destroying nodes every frame.
+import type uPlot from 'uplot';
+
+export interface Marker {
+  x: number;
+  kind: string;
+  testid: string;
+  title: string;
+  onClick?: () => void;
+}
+
+/** More markers than this in view are not useful to click; the canvas still draws all. */
+const MAX_MARKERS = 400;
+
+export class MarkerLayer {
+  readonly #layer: HTMLElement;
+  readonly #pool: HTMLButtonElement[] = [];
+  readonly #clicks = new WeakMap<HTMLButtonElement, () => void>();
+
+  constructor(u: uPlot) {
+    this.#layer = document.createElement('div');
+    this.#layer.className = 'marker-layer';
+    u.over.appendChild(this.#layer);
+  }
+
+  place(u: uPlot, markers: Marker[]): void {
+    const width = u.over.clientWidth || u.bbox.width / devicePixelRatio;
+    let used = 0;
+    for (const m of markers) {
+      if (used >= MAX_MARKERS) break;
+      const left = u.valToPos(m.x, 'x');
+      if (!(left >= -1 && left <= width + 1)) continue;
+      const el = this.#get(used++);
+      if (el.dataset.kind !== m.kind) {
+        el.dataset.kind = m.kind;
+        el.className = `marker marker-${m.kind}`;
+      }
+      if (el.dataset.testid !== m.testid) el.dataset.testid = m.testid;
+      if (el.title !== m.title) el.title = m.title;
+      el.dataset.step = String(m.x);
+      el.style.left = `${left}px`;
+      el.hidden = false;
+      if (m.onClick) this.#clicks.set(el, m.onClick);
+      else this.#clicks.delete(el);
+    }
+    for (let i = used; i < this.#pool.length; i++) this.#pool[i].hidden = true;
+  }
+
+  #get(i: number): HTMLButtonElement {
+    let el = this.#pool[i];
+    if (!el) {
+      el = document.createElement('button');
+      el.type = 'button';
+      el.addEventListener('click', (e) => {
+        e.stopPropagation();
+        this.#clicks.get(el)?.();
+      });
+      // Keep uPlot from starting a drag-select when a marker is pressed.
+      el.addEventListener('mousedown', (e) => e.stopPropagation());
+      this.#pool.push(el);
+      this.#layer.appendChild(el);
+    }
+    return el;
+  }
+}

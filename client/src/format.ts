@@ -1,0 +1,34 @@
+// Number formatting for tables, legends and axes. Non-finite values are spelled out,
+// because a NaN that renders as an empty cell looks like "no data".
+export function fmtNum(value: number | null | undefined, digits = 4): string {
+  if (value === null || value === undefined) return '–';
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Number.POSITIVE_INFINITY) return '+Inf';
+  if (value === Number.NEGATIVE_INFINITY) return '−Inf';
+  if (value === 0) return '0';
+  const abs = Math.abs(value);
+  if (abs >= 1e5 || abs < 1e-3) return value.toExponential(2);
+  return Number(value.toPrecision(digits)).toString();
+}
+
+export function fmtInt(value: number | null | undefined): string {
+  if (value === null || value === undefined) return '–';
+  return value.toLocaleString('en-US');
+}
+
+export function fmtPercent(part: number, whole: number): string {
+  if (whole <= 0) return '–';
+  const pct = (100 * part) / whole;
+  return `${pct < 10 ? pct.toFixed(1) : pct.toFixed(0)}%`;
+}
+
+export function fmtRate(perSecond: number): string {
+  if (!Number.isFinite(perSecond) || perSecond <= 0) return '0';
+  return perSecond >= 100 ? perSecond.toFixed(0) : perSecond.toFixed(1);
+}
+
+export function fmtTime(iso: string | null): string {
+  if (!iso) return '–';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleTimeString('en-GB');
+}

@@ -1,0 +1,134 @@
+// What the run view's charts show: the step series for the current x range, the run's
+// events and an optional what-if threshold. It follows the tail (appending live steps and
+// re-bucketing when too many have piled up) until the user zooms, then holds that range.
+import type { RunEvent } from '../../sdk/protocol/api-types.ts';
+import type { LiveSteps } from '../../sdk/protocol/socket-events.ts';
+import { api } from './api.ts';
+import { appendLive, emptySeries, fromStepSeries, type Col, type PlotSeries } from './series.ts';
+
+export interface WhatIfLine {
+  step: number[];
+  threshold: Col;
+}
+
+export type DataReason = 'load' | 'append';
+
+export class RunData {
+  readonly runId: string;
+  series: PlotSeries = emptySeries();
+  events: RunEvent[] = [];
+  whatIf: WhatIfLine | null = null;
+  following = true;
+  from: number | undefined;
+  to: number | undefined;
+  /** Buckets to ask for: about the chart width in pixels. */
+  points = 1000;
+  loading = false;
+
+  readonly #dataListeners = new Set<(reason: DataReason) => void>();
+  readonly #errorListeners = new Set<(err: unknown) => void>();
+  #seq = 0;
+  #abort: AbortController | null = null;
+  /** Live steps received while a fetch is in flight: replayed onto its result. */
+  #pending: LiveSteps[] = [];
+  #reloadTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(runId: string) {
+    this.runId = runId;
+  }
+
+  onData(fn: (reason: DataReason) => void): () => void {
+    this.#dataListeners.add(fn);
+    return () => this.#dataListeners.delete(fn);
+  }
+
+  onError(fn: (err: unknown) => void): () => void {
+    this.#errorListeners.add(fn);
+    return () => this.#errorListeners.delete(fn);
+  }
+
+  async load(): Promise<void> {
+    const seq = ++this.#seq;
+    this.#abort?.abort();
+    const abort = new AbortController();
+    this.#abort = abort;
+    this.#pending = [];
+    this.loading = true;
+    try {
+      const res = await api.getSteps(this.runId, { from: this.from, to: this.to, points: this.points }, abort.signal);
+      if (seq !== this.#seq) return;
+      const series = fromStepSeries(res);
+      if (this.following) for (const live of this.#pending) appendLive(series, live);
+      this.series = series;
+      this.#emit('load');
+    } catch (err) {
+      if (seq !== this.#seq || abort.signal.aborted) return;
+      for (const fn of this.#errorListeners) fn(err);
+    } finally {
+      if (seq === this.#seq) {
+        this.loading = false;
+        this.#pending = [];
+      }
+    }
+  }
+
+  /** Shows [from, to] at full resolution for that range and stops following the tail. */
+  zoom(from: number, to: number): Promise<void> {
+    this.following = false;
+    this.from = Math.max(0, Math.floor(Math.min(from, to)));
+    this.to = Math.ceil(Math.max(from, to));
+    return this.load();
+  }
+
+  /** Back to the whole run, following new steps. */
+  follow(): Promise<void> {
+    this.following = true;
+    this.from = undefined;
+    this.to = undefined;
+    return this.load();
+  }
+
+  pushLive(live: LiveSteps): void {
+    if (!this.following) return;
+    if (this.loading) this.#pending.push(live);
+    if (appendLive(this.series, live) === 0) return;
+    this.#emit('append');
+    // Appended raw steps make the series grow; once it is far past the pixel count,
+    // re-ask the server for buckets (at most every 2 s) so drawing stays cheap.
+    if (this.series.step.length > 2 * this.points && this.#reloadTimer === null) {
+      this.#reloadTimer = setTimeout(() => {
+        this.#reloadTimer = null;
+        if (this.following) void this.load();
+      }, 2000);
+    }
+  }
+
+  setEvents(events: RunEvent[]): void {
+    this.events = events.slice().sort((a, b) => a.step - b.step || a.id - b.id);
+    this.#emit('load');
+  }
+
+  addEvents(events: RunEvent[]): void {
+    const known = new Set(this.events.map((e) => e.id));
+    const fresh = events.filter((e) => e.runId === this.runId && !known.has(e.id));
+    if (fresh.length === 0) return;
+    this.setEvents(this.events.concat(fresh));
+  }
+
+  setWhatIf(line: WhatIfLine | null): void {
+    this.whatIf = line;
+    this.#emit('load');
+  }
+
+  dispose(): void {
+    this.#seq++;
+    this.#abort?.abort();
+    if (this.#reloadTimer) clearTimeout(this.#reloadTimer);
+    this.#dataListeners.clear();
+    this.#errorListeners.clear();
+  }
+
+  #emit(reason: DataReason): void {
+    for (const fn of this.#dataListeners) fn(reason);
+  }
+}

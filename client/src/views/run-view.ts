@@ -1,0 +1,197 @@
+// One run: header, synced charts (gradient norm, loss, learning rate, clipping, per-layer
+// heatmap), events, the policy panel and what-if. Live steps are appended to the charts;
+// a drag-select zooms all charts (and stops following the tail), double-click goes back.
+import uPlot from 'uplot';
+import type { RunEvent } from '../../../sdk/protocol/api-types.ts';
+import { api, ApiError } from '../api.ts';
+import { clippedFraction, LineChart } from '../charts/line-chart.ts';
+import { LayerHeatmap } from '../charts/heatmap.ts';
+import { NormChart } from '../charts/norm-chart.ts';
+import type { PlotPanel } from '../charts/plot-panel.ts';
+import { h, setText } from '../dom.ts';
+import { RunData } from '../run-data.ts';
+import { TID } from '../testids.ts';
+import { onThemeChange } from '../theme.ts';
+import { EventsList } from './events-list.ts';
+import { PolicyPanel } from './policy-panel.ts';
+import { RunHeader } from './run-header.ts';
+import { errorText, type AppContext, type View } from './view.ts';
+import { WhatIfPanel } from './whatif-panel.ts';
+
+/** While following, the heatmap is re-fetched at most this often (live steps carry no layers). */
+const LAYER_REFRESH_MS = 3000;
+
+export function runView(ctx: AppContext, runId: string): View {
+  const header = new RunHeader(runId);
+  const el = h('div', { class: 'view run-view' }, header.el);
+  const disposers: (() => void)[] = [];
+  let disposed = false;
+
+  void (async () => {
+    try {
+      header.set(await api.getRun(runId));
+    } catch (err) {
+      if (disposed) return;
+      const missing = err instanceof ApiError && err.status === 404;
+      el.append(
+        h(
+          'div',
+          { class: 'error-box', testid: TID.error },
+          missing ? `Run "${runId}" was not found. ` : `Could not load run "${runId}": ${errorText(err)} `,
+          h('a', { href: '#/' }, 'Back to the runs'),
+        ),
+      );
+      return;
+    }
+    if (!disposed) mount();
+  })();
+
+  function mount(): void {
+    const model = new RunData(runId);
+    const syncKey = `run-${runId}`;
+    const zoom = {
+      onZoom: (from: number, to: number) => void model.zoom(from, to),
+      onReset: () => void model.follow(),
+    };
+    const events = new EventsList((e) => void model.zoom(Math.max(0, e.step - 200), e.step + 200));
+    const norm = new NormChart(model, {
+      ...zoom,
+      syncKey,
+      onEventClick: (e: RunEvent) => events.highlight(e.id),
+      onDraw: () => heatmap.renderIfMoved(),
+    });
+    const loss = new LineChart(model, {
+      ...zoom,
+      syncKey,
+      title: 'Loss',
+      testid: TID.lossChart,
+      yLabel: 'loss',
+      lines: [{ label: 'loss', color: (p) => p.loss, column: (s) => s.loss }],
+    });
+    const lr = new LineChart(model, {
+      ...zoom,
+      syncKey,
+      title: 'Learning rate',
+      testid: TID.lrChart,
+      yLabel: 'lr',
+      lines: [{ label: 'lr', color: (p) => p.lr, column: (s) => s.lr }],
+    });
+    const coef = new LineChart(model, {
+      ...zoom,
+      syncKey,
+      title: 'Clip coefficient and clipped fraction',
+      testid: TID.coefChart,
+      yLabel: 'factor / fraction',
+      yRange: [0, 1.05],
+      lines: [
+        { label: 'min coef', color: (p) => p.coef, column: (s) => s.coefMin },
+        { label: 'clipped fraction', color: (p) => p.clipped, column: clippedFraction, dash: [4, 3] },
+      ],
+    });
+    const heatmap = new LayerHeatmap(() => {
+      const u = norm.panel.plot;
+      const { min, max } = u?.scales.x ?? {};
+      if (!u || min === undefined || max === undefined || min === null || max === null) return null;
+      return { left: u.bbox.left / uPlot.pxRatio, width: u.bbox.width / uPlot.pxRatio, min, max };
+    });
+    const panels: PlotPanel[] = [norm.panel, loss.panel, lr.panel, coef.panel];
+    const policy = new PolicyPanel(runId);
+    const whatIf = new WhatIfPanel(model, () => norm.panel.width());
+
+    const follow = h('button', { type: 'button', class: 'secondary', testid: TID.followToggle }, 'following live');
+    follow.addEventListener('click', () => void model.follow());
+    const problem = h('div', { class: 'error-box', testid: TID.error, hidden: true });
+    el.append(
+      h('div', { class: 'toolbar' }, follow, h('span', { class: 'muted hint' }, 'drag to zoom · double-click for the whole run')),
+      problem,
+      h(
+        'div',
+        { class: 'run-grid' },
+        h('div', { class: 'charts' }, ...panels.map((p) => p.el), heatmap.el),
+        h('aside', { class: 'side' }, policy.el, whatIf.el, events.el),
+      ),
+    );
+
+    // ---- data flow
+    let layersAt = 0;
+    let layersTimer: ReturnType<typeof setTimeout> | null = null;
+    const loadLayers = async () => {
+      layersAt = Date.now();
+      try {
+        heatmap.setLayers(await api.getLayers(runId, { from: model.from, to: model.to, points: Math.min(400, norm.panel.width()) }));
+      } catch {
+        heatmap.setLayers(null);
+      }
+    };
+    const layersSoon = () => {
+      if (layersTimer) return;
+      layersTimer = setTimeout(() => {
+        layersTimer = null;
+        void loadLayers();
+      }, Math.max(0, layersAt + LAYER_REFRESH_MS - Date.now()));
+    };
+    disposers.push(() => layersTimer && clearTimeout(layersTimer));
+
+    model.onData((reason) => {
+      for (const p of panels) p.update();
+      const s = model.series;
+      if (s.step.length > 0) header.setLastStep(s.lastStep[s.lastStep.length - 1]);
+      events.render(model.events);
+      setText(follow, model.following ? 'following live' : `zoomed to ${model.from}–${model.to} · follow live`);
+      follow.classList.toggle('active', model.following);
+      if (reason === 'load') {
+        problem.hidden = true;
+        void loadLayers();
+      } else layersSoon();
+    });
+    model.onError((err) => {
+      problem.hidden = false;
+      setText(problem, `Could not load steps: ${errorText(err)}`);
+    });
+
+    const loadAll = async () => {
+      await model.load();
+      try {
+        model.setEvents(await api.getEvents(runId));
+      } catch (err) {
+        problem.hidden = false;
+        setText(problem, `Could not load events: ${errorText(err)}`);
+      }
+      void policy.load();
+    };
+
+    disposers.push(
+      ctx.live.join(runId),
+      ctx.live.listen({
+        run: (s) => s.id === runId && header.set(s),
+        steps: (live) => live.runId === runId && model.pushLive(live),
+        events: (evts) => model.addEvents(evts),
+        policy: (v) => v.runId === runId && policy.update(v),
+        resync: () => void loadAll(),
+      }),
+      onThemeChange(() => {
+        for (const p of panels) p.rebuild();
+        heatmap.render();
+      }),
+      () => {
+        model.dispose();
+        for (const p of panels) p.destroy();
+        heatmap.destroy();
+      },
+    );
+    // Wait one frame so the charts are laid out and their width (= buckets to ask for) is known.
+    requestAnimationFrame(() => {
+      if (disposed) return;
+      model.points = norm.panel.width();
+      void loadAll();
+    });
+  }
+
+  return {
+    el,
+    dispose() {
+      disposed = true;
+      for (const d of disposers) d();
+    },
+  };
+}

@@ -22,6 +22,11 @@ export class PolicySchedule {
     return this.#version;
   }
 
+  /** Versions received and waiting for their effectiveStep. */
+  get pendingVersions(): number[] {
+    return this.#pending.map((p) => p.version);
+  }
+
   /** Steps before this one need no check (Infinity when nothing is pending). */
   get nextEffectiveStep(): number {
     let min = Number.POSITIVE_INFINITY;

@@ -1,0 +1,461 @@
+// A run as the training loop sees it: observe() decides with the local controller and
+// records the step, synchronously; everything that talks to the server happens beside it.
+import debug from 'debug';
+import { Controller, DEFAULT_POLICY } from '../controller/index.ts';
+import type { ControllerState, Decision, Policy } from '../controller/types.ts';
+import type { ColumnarBatch } from '../protocol/api-types.ts';
+import type { PolicyPush } from '../protocol/socket-events.ts';
+import { Connection, RefusedError } from './connection.ts';
+import { GradpilotError, NonFiniteGradientError } from './errors.ts';
+import type { ResolvedOptions } from './options.ts';
+import { Outbox, type OutboxCounts } from './outbox.ts';
+import { PolicySchedule, type AppliedPolicy } from './policy-schedule.ts';
+import { findOrphanSpills, readSpill, removeSpill, SpillFile } from './spill-file.ts';
+
+const log = debug('gradpilot:sdk:run');
+const MAX_IN_FLIGHT = 4;
+
+/** What `run.observe` is told about one step. */
+export interface StepMetrics {
+  /** Global L2 norm of all gradients, before clipping. May be NaN or ±Infinity. */
+  gradNorm: number;
+  loss?: number | null;
+  lr?: number | null;
+  /** Per-layer gradient norms, by variable name. */
+  layers?: Record<string, number> | null;
+}
+
+/** What `run.close()` could and could not deliver. */
+export interface CloseReport extends OutboxCounts {
+  /** The file holding the undelivered steps; a later `init` of the same run id sends them. */
+  spillFile: string | null;
+  /** The last error the server answered with, if any. */
+  lastError: string | null;
+}
+
+/** `run.status()`: connection and delivery at a glance. */
+export interface RunStatusInfo extends OutboxCounts {
+  connected: boolean;
+  /** The server knows the run (created, joined, and resumed when resuming). */
+  ready: boolean;
+  policyVersion: number;
+  /** Policy versions received and waiting for their effectiveStep. */
+  pendingPolicyVersions: number[];
+  lastStep: number | null;
+  lastError: string | null;
+}
+
+/** Events of a run; subscribe with `run.on(name, listener)`. */
+export interface RunEvents {
+  /** A server policy came into force (or was found already in force). */
+  policy: (applied: AppliedPolicy) => void;
+  connection: (state: { connected: boolean }) => void;
+  /** The server refused something (a bad token, a rejected batch, an unknown run). */
+  error: (err: Error) => void;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  const canon = (v: unknown): unknown =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])]))
+      : v;
+  return JSON.stringify(canon(a)) === JSON.stringify(canon(b));
+}
+
+/**
+ * A training run. Create it with `init()`; call `observe()` once per training step.
+ *
+ * @example
+ * const run = await init({ url: 'http://127.0.0.1:7070', name: 'rnn-lr0.1' });
+ * for (let step = 0; step < 1000; step++) {
+ *   const gradNorm = computeNorm();
+ *   const { coef, action } = run.observe(step, { gradNorm, loss });
+ *   if (action !== 'skip') applyScaled(coef);
+ * }
+ * console.log(await run.close());
+ */
+export class Run {
+  /** The run id (chosen by the client, so it exists before the server answers). */
+  readonly id: string;
+  readonly rank: number;
+  readonly worldSize: number;
+  /** The run's page on the dashboard. */
+  readonly dashboardUrl: string;
+
+  readonly #o: ResolvedOptions;
+  #controller: Controller;
+  readonly #schedule = new PolicySchedule();
+  readonly #outbox: Outbox;
+  readonly #conn: Connection;
+  readonly #timer: NodeJS.Timeout;
+  readonly #listeners: { [K in keyof RunEvents]: Set<RunEvents[K]> } = {
+    policy: new Set(), connection: new Set(), error: new Set(),
+  };
+  #lastStep: number | null = null;
+  #ready = false;
+  #generation = 0;
+  #closed = false;
+  #lastError: string | null = null;
+  #pendingAcks: AppliedPolicy[] = [];
+  #idleWaiters: (() => void)[] = [];
+  #adopted: { path: string; batches: ColumnarBatch[] }[] = [];
+  #resumed: boolean;
+  #resumeWaiter: { resolve: () => void; reject: (err: Error) => void } | null = null;
+
+  /** @private Use `init()`. */
+  constructor(o: ResolvedOptions) {
+    this.#o = o;
+    this.id = o.id;
+    this.rank = o.rank;
+    this.worldSize = o.worldSize;
+    this.dashboardUrl = `${o.url}/#/runs/${encodeURIComponent(o.id)}`;
+    this.#controller = o.state ? Controller.fromState(o.state) : new Controller(o.policy ?? DEFAULT_POLICY);
+    if (o.state) this.#lastStep = o.fromStep;
+    this.#resumed = !o.resume;
+    const streams = o.rank === 0;
+    let spill: SpillFile | null = null;
+    if (streams && o.spillDir !== null) {
+      spill = new SpillFile(o.spillDir, {
+        gradpilot: 1, pid: process.pid,
+        run: { id: o.id, name: o.name, project: o.project, config: o.config, policy: o.policy },
+      });
+      for (const path of findOrphanSpills(o.spillDir, o.id)) {
+        try {
+          this.#adopted.push({ path, batches: readSpill(path).batches });
+          log('will deliver %s first', path);
+        } catch (err) {
+          log('cannot read %s: %s', path, (err as Error).message);
+        }
+      }
+    }
+    this.#outbox = new Outbox(o.id, o.batchSize, o.maxMemorySteps, spill);
+    this.#conn = new Connection(o.url, o.token, o.reconnectDelayMaxMs, {
+      connected: () => {
+        this.#emit('connection', { connected: true });
+        void this.#handshake(++this.#generation);
+      },
+      disconnected: () => {
+        this.#generation++;
+        this.#ready = false;
+        this.#outbox.disconnected();
+        this.#emit('connection', { connected: false });
+      },
+      policy: (push) => this.#offer(push),
+    });
+    this.#timer = setInterval(() => this.#tick(), o.flushIntervalMs);
+    this.#timer.unref();
+    this.#conn.start();
+  }
+
+  /**
+   * Decides one training step with the run's policy and records it for the server.
+   * Synchronous and free of I/O: call it between computing gradients and applying them.
+   * Steps must increase. Throws `NonFiniteGradientError` when the policy says
+   * `onNonFinite: 'raise'` and the norm or loss is NaN/±Infinity (the step is still recorded).
+   *
+   * @example
+   * const d = run.observe(step, { gradNorm: 3.2, loss: 0.7, lr: 1e-3 });
+   * if (d.action === 'clip') scaleGradients(d.coef);
+   * if (d.action === 'skip') return; // do not apply this step's update
+   */
+  observe(step: number, metrics: StepMetrics): Decision {
+    if (this.#closed) throw new GradpilotError(`Step ${step}: run "${this.id}" is closed; call init() for a new run`, 'CLOSED');
+    if (!Number.isSafeInteger(step) || step < 0) {
+      throw new GradpilotError(`Expected "step" to be a non-negative integer, got ${step}`, 'INVALID_STEP');
+    }
+    if (this.#lastStep !== null && step <= this.#lastStep) {
+      throw new GradpilotError(
+        `Step ${step} is not after the last observed step ${this.#lastStep}: steps must increase`, 'INVALID_STEP',
+      );
+    }
+    const { gradNorm, loss, lr, layers } = metrics;
+    if (typeof gradNorm !== 'number') {
+      throw new GradpilotError(`Step ${step}: expected "gradNorm" to be a number, got ${typeof gradNorm}`, 'INVALID_STEP');
+    }
+    if (step >= this.#schedule.nextEffectiveStep) {
+      const applied = this.#schedule.due(step);
+      if (applied) this.#apply(applied);
+    }
+    const d = this.#controller.decide({ step, gradNorm, loss: loss ?? null });
+    this.#lastStep = step;
+    if (this.rank === 0 && this.#outbox.record(step, gradNorm, loss, lr, d.threshold, d.coef, d.action, layers)) {
+      this.#pump();
+    }
+    if (this.#controller.policy.onNonFinite === 'raise' && d.events.includes('nonfinite')) {
+      throw new NonFiniteGradientError(step, gradNorm, loss ?? null);
+    }
+    return d;
+  }
+
+  /** The policy in force. */
+  get policy(): Policy {
+    return this.#controller.policy;
+  }
+
+  /** The server's version of the policy in force (0 until the server's first answer). */
+  get policyVersion(): number {
+    return this.#schedule.version;
+  }
+
+  /**
+   * The controller's state, to save with a checkpoint; `init({ resume, fromStep, state })`
+   * continues from it without asking the server.
+   *
+   * @example
+   * saveCheckpoint({ weights, step, gradpilot: run.controllerState() });
+   */
+  controllerState(): ControllerState {
+    return this.#controller.toState();
+  }
+
+  /**
+   * Connection and delivery counters.
+   *
+   * @example
+   * const { connected, undelivered } = run.status();
+   */
+  status(): RunStatusInfo {
+    return {
+      ...this.#outbox.counts(), connected: this.#conn.connected, ready: this.#ready,
+      policyVersion: this.#schedule.version, pendingPolicyVersions: this.#schedule.pendingVersions, lastStep: this.#lastStep, lastError: this.#lastError,
+    };
+  }
+
+  /**
+   * Subscribes to run events; returns the unsubscribe function.
+   *
+   * @example
+   * run.on('policy', (p) => console.log(`policy v${p.version} from step ${p.appliedAtStep}`));
+   */
+  on<K extends keyof RunEvents>(event: K, listener: RunEvents[K]): () => void {
+    this.#listeners[event].add(listener);
+    return () => this.#listeners[event].delete(listener);
+  }
+
+  /**
+   * Sends what is recorded and waits until the server acknowledged it; false on timeout.
+   *
+   * @example
+   * await run.flush({ timeoutMs: 2000 });
+   */
+  async flush({ timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<boolean> {
+    this.#outbox.seal();
+    this.#pump();
+    if (this.#outbox.idle && this.#pendingAcks.length === 0) return true;
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#idleWaiters = this.#idleWaiters.filter((w) => w !== done);
+        resolve(false);
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.#idleWaiters.push(done);
+    });
+  }
+
+  /**
+   * Flushes (waiting at most `timeoutMs`), disconnects, and reports what was delivered.
+   * Undelivered steps stay in the spill file, which a later `init` of the same run id sends.
+   *
+   * @example
+   * const { delivered, undelivered, spillFile } = await run.close({ timeoutMs: 5000 });
+   * if (undelivered) console.warn(`${undelivered} steps not delivered, kept in ${spillFile}`);
+   */
+  async close({ timeoutMs = 5000 }: { timeoutMs?: number } = {}): Promise<CloseReport> {
+    if (!this.#closed) {
+      this.#closed = true;
+      clearInterval(this.#timer);
+      await this.flush({ timeoutMs });
+      this.#conn.close();
+      this.#resumeWaiter?.reject(new GradpilotError(`Run "${this.id}" was closed while resuming`, 'CLOSED'));
+    }
+    const spillFile = this.#outbox.closeSpill();
+    const report = { ...this.#outbox.counts(), spillFile, lastError: this.#lastError };
+    if (report.undelivered > 0) {
+      log('closed with %d steps undelivered (steps %d..%d), kept in %s', report.undelivered,
+        report.firstUndeliveredStep, report.lastUndeliveredStep, spillFile);
+    }
+    return report;
+  }
+
+  /** @private Resolves when a resumed run has its controller state. */
+  _whenResumed(): Promise<void> {
+    if (this.#resumed) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new GradpilotError(
+          `Could not resume run "${this.id}": no answer from ${this.#o.url} within ${this.#o.resumeTimeoutMs} ms` +
+            (this.#lastError ? ` (${this.#lastError})` : '') +
+            '. Check the url, or pass the checkpoint\'s { fromStep, state } to resume offline.',
+          'RESUME_FAILED',
+        ));
+      }, this.#o.resumeTimeoutMs);
+      this.#resumeWaiter = {
+        resolve: () => { clearTimeout(timer); resolve(); },
+        reject: (err) => { clearTimeout(timer); reject(err); },
+      };
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Talking to the server.
+
+  /** After each (re)connect: create, join, deliver a dead process's leftovers, resume, then send. */
+  async #handshake(generation: number): Promise<void> {
+    const o = this.#o;
+    const current = (): boolean => generation === this.#generation && !this.#closedHard();
+    try {
+      if (!o.resume) {
+        await this.#conn.createRun({
+          id: o.id, name: o.name, author: 'sdk',
+          ...(o.project !== null ? { project: o.project } : {}),
+          ...(o.config !== null ? { config: o.config } : {}),
+          ...(o.policy !== null ? { policy: o.policy } : {}),
+        }, o.reconnectDelayMaxMs);
+      }
+      if (!current()) return;
+      const joined = await this.#conn.request('join', { runId: o.id, rank: o.rank, worldSize: o.worldSize }, o.ackTimeoutMs);
+      while (this.#adopted.length > 0) {
+        const { path, batches } = this.#adopted[0];
+        while (batches.length > 0) {
+          await this.#conn.request('steps', { ...batches[0], runId: o.id }, o.ackTimeoutMs);
+          batches.shift();
+        }
+        removeSpill(path);
+        this.#adopted.shift();
+      }
+      if (!this.#resumed) {
+        const r = await this.#conn.request('resume', { runId: o.id, ...(o.fromStep !== null ? { fromStep: o.fromStep } : {}) }, o.ackTimeoutMs);
+        if (!current()) return;
+        if (!o.state) {
+          this.#controller = Controller.fromState(r.state);
+          this.#lastStep = r.fromStep;
+        }
+        this.#resumed = true;
+        this.#resumeWaiter?.resolve();
+      }
+      if (!current()) return;
+      this.#offer({ runId: o.id, version: joined.policy.version, effectiveStep: joined.policy.effectiveStep, policy: joined.policy.policy });
+      this.#ready = true;
+      this.#outbox.away = false;
+      this.#pump();
+      this.#sendAcks();
+    } catch (err) {
+      if (err instanceof RefusedError || err instanceof GradpilotError) {
+        this.#fail(err);
+        if (!this.#resumed) this.#resumeWaiter?.reject(new GradpilotError(`Could not resume run "${o.id}": ${err.message}`, 'RESUME_FAILED', { cause: err }));
+      } else {
+        log('handshake interrupted: %s', (err as Error).message);
+      }
+      // A timeout on a live socket: try again (a disconnect starts a new handshake by itself).
+      if (current() && this.#conn.connected && !(err instanceof RefusedError)) {
+        setTimeout(() => current() && void this.#handshake(generation), 500).unref();
+      }
+    }
+  }
+
+  #closedHard(): boolean {
+    return this.#closed && !this.#conn.connected;
+  }
+
+  #tick(): void {
+    if (this.#outbox.pendingSteps > 0) this.#outbox.seal();
+    this.#pump();
+  }
+
+  #pump(): void {
+    if (!this.#ready) return;
+    for (const { seq, batch } of this.#outbox.takeSendable(MAX_IN_FLIGHT)) {
+      const generation = this.#generation;
+      this.#conn.request('steps', batch, this.#o.ackTimeoutMs).then(
+        () => {
+          this.#outbox.ack(seq);
+          this.#pump();
+          this.#checkIdle();
+        },
+        (err: Error) => {
+          if (err instanceof RefusedError) {
+            this.#outbox.reject(seq);
+            this.#fail(new GradpilotError(`The server refused steps of run "${this.id}": ${err.message}`, 'INVALID_STEP'));
+            this.#checkIdle();
+          } else if (generation === this.#generation) {
+            log('batch %d: %s, sending again', seq, err.message);
+            this.#outbox.retry(seq);
+            setTimeout(() => this.#pump(), 200).unref();
+          }
+        },
+      );
+    }
+  }
+
+  #checkIdle(): void {
+    if (!this.#outbox.idle || this.#pendingAcks.length > 0) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Policies from the server.
+
+  #offer(push: PolicyPush): void {
+    if (push.runId !== this.id) return;
+    if (push.version <= this.#schedule.version) return;
+    if (sameJson(push.policy, this.#controller.policy) && (this.#lastStep === null || push.effectiveStep <= this.#lastStep + 1)) {
+      // Already in force (the run's own initial policy, or a resumed state that includes it).
+      this.#schedule.adopt(push.version);
+      this.#queueAck({ version: push.version, effectiveStep: push.effectiveStep, policy: push.policy, appliedAtStep: push.effectiveStep, late: false });
+      return;
+    }
+    const late = this.#schedule.offer(push, this.#lastStep);
+    if (late) this.#apply(late);
+  }
+
+  #apply(applied: AppliedPolicy): void {
+    this.#controller.setPolicy(applied.policy);
+    log('policy v%d in force from step %d%s', applied.version, applied.appliedAtStep, applied.late ? ' (late)' : '');
+    this.#queueAck(applied);
+  }
+
+  #queueAck(applied: AppliedPolicy): void {
+    this.#pendingAcks.push(applied);
+    this.#emit('policy', applied);
+    // Never from inside observe(): the ack goes out once the step returned.
+    if (this.#ready) queueMicrotask(() => this.#sendAcks());
+  }
+
+  #sendAcks(): void {
+    if (!this.#ready) return;
+    const acks = this.#pendingAcks.splice(0);
+    for (const a of acks) {
+      this.#conn.request('policyAck', {
+        runId: this.id, version: a.version, rank: this.rank, appliedAtStep: a.appliedAtStep, late: a.late,
+      }, this.#o.ackTimeoutMs).then(
+        () => this.#checkIdle(),
+        (err: Error) => {
+          if (err instanceof RefusedError) this.#fail(err);
+          else this.#pendingAcks.push(a);
+          this.#checkIdle();
+        },
+      );
+    }
+  }
+
+  #fail(err: Error): void {
+    this.#lastError = err.message;
+    log('error: %s', err.message);
+    if (this.#listeners.error.size > 0) this.#emit('error', err);
+  }
+
+  #emit<K extends keyof RunEvents>(event: K, ...args: Parameters<RunEvents[K]>): void {
+    for (const listener of this.#listeners[event]) {
+      try {
+        (listener as (...a: Parameters<RunEvents[K]>) => void)(...args);
+      } catch (err) {
+        log('%s listener threw: %s', event, (err as Error).message);
+      }
+    }
+  }
+}

@@ -1,0 +1,12 @@
+// gradpilot SDK: measure, clip and stream every training step. TensorFlow.js helpers are in
+// `gradpilot/tfjs` (sdk/tfjs/index.ts).
+export { init } from './client/init.ts';
+export { Run } from './client/run.ts';
+export { GradpilotError, NonFiniteGradientError } from './client/errors.ts';
+export { DEFAULT_POLICY, parsePolicy } from './controller/index.ts';
+export type { GradpilotErrorCode } from './client/errors.ts';
+export type { InitOptions, PolicyInput } from './client/options.ts';
+export type { CloseReport, RunEvents, RunStatusInfo, StepMetrics } from './client/run.ts';
+export type { AppliedPolicy } from './client/policy-schedule.ts';
+export type { OutboxCounts } from './client/outbox.ts';
+export type { Action, ControllerState, Decision, EventKind, Policy } from './controller/types.ts';

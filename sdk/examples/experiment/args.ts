@@ -12,7 +12,7 @@ streams every run to a gradpilot server and writes a table and a plot.
 Options:
   --quick          a tiny version (a few seconds) that checks the machinery, not the result
   --url URL        stream to this server instead of starting one on a temporary database
-  --seeds N|LIST   number of seeds (1..N) or a comma-separated list (default 8; quick 2)
+  --seeds N|LIST   number of seeds (1..N) or a comma-separated list (default 5; quick 2)
   --steps N        training steps per run (default 1000; quick 20)
   --out DIR        where RESULTS.md, results.html and results.json go
                    (default: sdk/examples/experiment; quick: a temporary directory)
@@ -74,7 +74,7 @@ export function parseArgs(argv: string[]): ExperimentArgs {
   return {
     quick,
     url,
-    seeds: flags.has('--seeds') ? parseSeeds(flags.get('--seeds')) : quick ? [1, 2] : [1, 2, 3, 4, 5, 6, 7, 8],
+    seeds: flags.has('--seeds') ? parseSeeds(flags.get('--seeds')) : quick ? [1, 2] : [1, 2, 3, 4, 5],
     steps: flags.has('--steps') ? positiveInt('--steps', flags.get('--steps')) : quick ? 20 : 1000,
     out: resolve(flags.get('--out') ?? (quick ? join(tmpdir(), 'gradpilot-experiment-quick') : HERE)),
     project,

@@ -1,0 +1,67 @@
+// `npm run experiment -- --quick` end to end: real TensorFlow.js (wasm), the real SDK, a real
+// server on port 0. It checks the machinery (rows, files, runs on the server), not the result.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunSummary } from '../../sdk/protocol/api-types.ts';
+import { run } from '../../sdk/examples/experiment.ts';
+import { CONDITIONS } from '../../sdk/examples/experiment/settings.ts';
+import { withServer, type TestServer } from '../support/server.ts';
+
+describe('npm run experiment -- --quick', () => {
+  let server: TestServer;
+  let out: string;
+  let code: number;
+  let stdout = '';
+
+  beforeAll(async () => {
+    server = await withServer();
+    out = mkdtempSync(join(tmpdir(), 'gradpilot-experiment-test-'));
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      stdout += String(chunk);
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      code = await run(['--quick', '--url', server.url, '--out', out, '--project', 'quick-test', '--seeds', '2', '--steps', '12']);
+    } finally {
+      process.stdout.write = write;
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.close();
+    if (out) rmSync(out, { recursive: true, force: true });
+  });
+
+  it('should exit 0 and print a table row for every condition', () => {
+    expect(code).toBe(0);
+    for (const c of CONDITIONS) expect(stdout).toContain(`| ${c.label} | `);
+  });
+
+  it('should write RESULTS.md with every condition, a self-contained results.html and results.json', () => {
+    const md = readFileSync(join(out, 'RESULTS.md'), 'utf8');
+    const rows = md.split('\n').filter((l) => CONDITIONS.some((c) => l.startsWith(`| ${c.label} | `)));
+    expect(rows).toHaveLength(CONDITIONS.length);
+    const html = readFileSync(join(out, 'results.html'), 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).not.toMatch(/<script|src=/);
+    const json = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { runs: unknown[] };
+    expect(json.runs).toHaveLength(CONDITIONS.length * 2);
+    expect(existsSync(join(out, 'results.html'))).toBe(true);
+  });
+
+  it('should have streamed every run, with all its steps and its policy, to the server', async () => {
+    const runs = ((await (await fetch(`${server.url}/api/runs`)).json()) as RunSummary[]).filter((r) => r.project === 'quick-test');
+    expect(runs).toHaveLength(CONDITIONS.length * 2);
+    for (const r of runs) {
+      expect(r.steps).toBe(12);
+      expect(r.lastStep).toBe(11);
+    }
+    const kinds = new Set(runs.map((r) => r.policy.policy.kind));
+    expect([...kinds].sort()).toEqual(['fixed', 'off', 'percentile', 'zscore']);
+    const fixed = runs.find((r) => r.name.startsWith('fixed 0.1 '));
+    expect(fixed?.policy.policy.maxNorm).toBe(0.1);
+  });
+});

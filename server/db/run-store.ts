@@ -60,7 +60,7 @@ export class RunStore {
        WHERE rid = @rid`,
     );
     this.#addEvents = db.prepare('UPDATE runs SET events = events + ? WHERE rid = ?');
-    this.#recountEvents = db.prepare('UPDATE runs SET events = (SELECT count(*) FROM events WHERE rid = ?1) WHERE rid = ?1');
+    this.#recountEvents = db.prepare('UPDATE runs SET events = (SELECT count(*) FROM events WHERE rid = @rid) WHERE rid = @rid');
     this.#finish = db.prepare('UPDATE runs SET finished_at = ? WHERE rid = ?');
     this.#count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM runs');
   }
@@ -93,7 +93,7 @@ export class RunStore {
   /** Recomputes the step counters from the rollups (after steps were superseded). */
   recount(rid: number): void {
     this.#recount.run({ rid });
-    this.#recountEvents.run(rid);
+    this.#recountEvents.run({ rid });
   }
 
   addEvents(rid: number, n: number): void {

@@ -1,0 +1,207 @@
+// The downsampled steps query against a brute-force pass over the raw rows, on random data
+// with NaN, ±Infinity, missing values, gaps and out-of-order batches; and an isolated spike
+// survives every zoom level.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Action } from '../../sdk/controller/types.ts';
+import type { StepSeries } from '../../sdk/protocol/api-types.ts';
+import { emptyColumns } from '../../sdk/protocol/validate.ts';
+import { encodeNumber } from '../../sdk/protocol/wire-number.ts';
+import { Store } from '../../server/db/store.ts';
+import { querySteps } from '../../server/query/query-steps.ts';
+import { type TestServer, withServer } from '../support/server.ts';
+import { call, createRun } from './http-client.ts';
+
+/** A seeded PRNG (mulberry32) so a failure can be reproduced. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Row {
+  step: number;
+  values: (number | null)[];
+  action: Action | null;
+}
+
+function randomValue(r: () => number): number | null {
+  const x = r();
+  if (x < 0.03) return Number.NaN;
+  if (x < 0.04) return Number.POSITIVE_INFINITY;
+  if (x < 0.05) return Number.NEGATIVE_INFINITY;
+  if (x < 0.1) return null;
+  return (r() - 0.3) * 10;
+}
+
+/** Written independently of bucket-agg.ts: group the raw rows, then min/max/last by hand. */
+function bruteForce(rows: Row[], from: number, to: number, width: number): StepSeries {
+  const groups = new Map<number, Row[]>();
+  for (const row of rows) {
+    if (row.step < from || row.step > to) continue;
+    const k = Math.floor(row.step / width);
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k)!.push(row);
+  }
+  const keys = [...groups.keys()].sort((a, b) => a - b);
+  const sorted = keys.map((k) => groups.get(k)!.slice().sort((a, b) => a.step - b.step));
+  const extreme = (g: Row[], c: number, pick: (a: number, b: number) => number): number | null => {
+    const nums = g.map((r) => r.values[c]).filter((v): v is number => v !== null && !Number.isNaN(v));
+    if (nums.length > 0) return nums.reduce((a, b) => pick(a, b));
+    return g.some((r) => r.values[c] !== null) ? Number.NaN : null;
+  };
+  const col = (c: number) => ({
+    min: sorted.map((g) => encodeNumber(extreme(g, c, Math.min))),
+    max: sorted.map((g) => encodeNumber(extreme(g, c, Math.max))),
+    last: sorted.map((g) => encodeNumber(g[g.length - 1].values[c])),
+  });
+  return {
+    runId: 'r',
+    from,
+    to,
+    bucketSize: width,
+    step: sorted.map((g) => g[0].step),
+    lastStep: sorted.map((g) => g[g.length - 1].step),
+    count: sorted.map((g) => g.length),
+    nonFinite: sorted.map((g) => g.filter((r) => r.values[0] !== null && !Number.isFinite(r.values[0])).length),
+    clipped: sorted.map((g) => g.filter((r) => r.action === 'clip').length),
+    skipped: sorted.map((g) => g.filter((r) => r.action === 'skip').length),
+    gradNorm: col(0),
+    loss: col(1),
+    lr: col(2),
+    threshold: col(3),
+    coef: col(4),
+  };
+}
+
+describe('rollups', () => {
+  let dir: string;
+  let store: Store;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'gradpilot-rollups-'));
+    store = new Store(path.join(dir, 'r.db'));
+  });
+  afterEach(() => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('should answer every range query exactly as a brute-force pass over the raw rows', () => {
+    const r = rng(42);
+    const run = store.runs.create('r', 'r', null, null, 'now');
+    // ~300k steps with gaps, inserted in shuffled batches so rollups merge out of order.
+    const rows: Row[] = [];
+    for (let step = 0; step < 300_000; step++) {
+      if (r() < 0.9) continue; // sparse: few rows, yet every level is exercised
+      rows.push({ step, values: [randomValue(r), randomValue(r), randomValue(r), randomValue(r), randomValue(r)], action: (['apply', 'clip', 'skip', null] as const)[Math.floor(r() * 4)] });
+    }
+    insertShuffled(store, run.rid, rows, r);
+    checkRanges(store, run.rid, rows, r);
+  });
+
+  it('should stay exact after a resume supersedes the steps after k and new values arrive', () => {
+    const r = rng(7);
+    const run = store.runs.create('r', 'r', null, null, 'now');
+    const rows: Row[] = [];
+    for (let step = 0; step < 280_000; step += 1 + Math.floor(r() * 6)) {
+      rows.push({ step, values: [randomValue(r), randomValue(r), null, null, null], action: r() < 0.3 ? 'clip' : null });
+    }
+    insertShuffled(store, run.rid, rows, r);
+    const k = 262_144 + 4096 * 2 + 64 * 3 + 17; // inside a partial bucket at every level
+    const moved = store.supersedeAfter(run.rid, k, 'now');
+    const kept = rows.filter((row) => row.step <= k);
+    expect(moved).toBe(rows.length - kept.length);
+    // The run's counters are recomputed from the rollups.
+    expect(store.runs.byRid(run.rid)).toMatchObject({ steps: kept.length, last_step: kept[kept.length - 1].step, clipped: kept.filter((x) => x.action === 'clip').length });
+    const resent: Row[] = [];
+    for (let step = k + 1; step < 275_000; step += 3) resent.push({ step, values: [r() * 100, null, null, null, null], action: 'skip' });
+    insertShuffled(store, run.rid, resent, r);
+    const all = [...kept, ...resent];
+    checkRanges(store, run.rid, all, r);
+  });
+});
+
+function insertShuffled(store: Store, rid: number, rows: Row[], r: () => number): void {
+    const batches: Row[][] = [];
+    for (let i = 0; i < rows.length; i += 2000) batches.push(rows.slice(i, i + 2000));
+    batches.sort(() => r() - 0.5);
+    for (const batch of batches) {
+      const cols = emptyColumns();
+      for (const row of batch) {
+        cols.step.push(row.step);
+        cols.gradNorm.push(row.values[0]);
+        cols.loss.push(row.values[1]);
+        cols.lr.push(row.values[2]);
+        cols.threshold.push(row.values[3]);
+        cols.coef.push(row.values[4]);
+        cols.action.push(row.action);
+      }
+      store.transaction(() => store.steps.insert(rid, cols));
+    }
+}
+
+function checkRanges(store: Store, rid: number, rows: Row[], r: () => number): void {
+    const ranges: [number, number, number][] = [
+      [0, 299_999, 1000],
+      [0, 299_999, 7],
+      [12_345, 280_001, 333],
+      [4095, 4097 + 262_144, 50],
+      [100, 170, 1000], // raw rows
+      [100, 9000, 200],
+      [262_143, 262_145, 1],
+    ];
+    for (let i = 0; i < 10; i++) {
+      const a = Math.floor(r() * 300_000);
+      const b = a + Math.floor(r() * (300_000 - a));
+      ranges.push([a, b, 1 + Math.floor(r() * 2000)]);
+    }
+    for (const [from, to, points] of ranges) {
+      const got = querySteps(store.steps, rid, 'r', from, to, points);
+      expect(got.step.length).toBeLessThanOrEqual(points);
+      const want = bruteForce(rows, from, to, got.bucketSize);
+      expect(got).toEqual(want);
+    }
+}
+
+describe('downsampling', () => {
+  let server: TestServer;
+  beforeEach(async () => {
+    server = await withServer();
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+
+  it('should keep an isolated spike in the max at every zoom', async () => {
+    const id = await createRun(server.url);
+    const spikeStep = 77_777;
+    for (let start = 0; start < 100_000; start += 20_000) {
+      const steps = Array.from({ length: 20_000 }, (_, i) => ({ step: start + i, gradNorm: start + i === spikeStep ? 1000 : 1 + ((start + i) % 7) / 100 }));
+      expect((await call(`${server.url}/api/runs/${id}/steps`, 'POST', { steps })).status).toBe(200);
+    }
+    const zooms: [number, number, number][] = [
+      [0, 99_999, 10],
+      [0, 99_999, 1000],
+      [50_000, 99_999, 3],
+      [77_000, 78_000, 100],
+      [77_777, 77_777, 1],
+      [70_000, 80_000, 1],
+    ];
+    for (const [from, to, points] of zooms) {
+      const s = await call<StepSeries>(`${server.url}/api/runs/${id}/steps?from=${from}&to=${to}&points=${points}`);
+      expect(s.status).toBe(200);
+      expect(s.body.step.length).toBeLessThanOrEqual(points);
+      expect(Math.max(...(s.body.gradNorm.max as number[]))).toBe(1000);
+      const i = (s.body.gradNorm.max as number[]).indexOf(1000);
+      expect(s.body.step[i]).toBeLessThanOrEqual(spikeStep);
+      expect(s.body.lastStep[i]).toBeGreaterThanOrEqual(spikeStep);
+    }
+  });
+});

@@ -103,7 +103,7 @@ export class EventDetector {
       const x = spike ? level : g;
       this.#mean = SPIKE_ALPHA * this.#mean + (1 - SPIKE_ALPHA) * x;
       const dev = x - this.#mean;
-      this.#var = SPIKE_ALPHA * this.#var + (1 - SPIKE_ALPHA) * dev * dev;
+      this.#var = SPIKE_ALPHA * this.#var + (1 - SPIKE_ALPHA) * (dev * dev);
     } else {
       this.#pushSpike(0);
       this.#seed.push(g);

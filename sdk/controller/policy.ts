@@ -179,6 +179,9 @@ function unknownField(name: string, kind: PolicyKind, allowed: string[]): Policy
 /** The closest candidate by case-insensitive edit distance, if close enough to be a typo. */
 function suggest(name: string, candidates: readonly string[]): string | null {
   const norm = (s: string): string => s.toLowerCase().replace(/[_-]/g, '');
+  // A truncated name ("adaptive", "warmup") is a likely mistake too.
+  const prefixed = candidates.filter((c) => name.length >= 3 && norm(c).startsWith(norm(name)));
+  if (prefixed.length === 1) return prefixed[0];
   let best: string | null = null;
   let bestDist = Infinity;
   for (const c of candidates) {

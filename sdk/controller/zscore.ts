@@ -72,7 +72,7 @@ export class ZScoreStats {
       const alpha = policy.alpha;
       this.#mean = alpha * mean + (1 - alpha) * x;
       const dev = x - this.#mean;
-      this.#var = alpha * this.#var + (1 - alpha) * dev * dev;
+      this.#var = alpha * this.#var + (1 - alpha) * (dev * dev);
     }
     return { warmup: false, spikeThreshold, trigger, mean, std, zScore: zs };
   }

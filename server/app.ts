@@ -6,6 +6,7 @@ import { ValidationError } from '../sdk/protocol/validate.ts';
 import { requireTokenForWrites } from './auth.ts';
 import type { ServerContext } from './context.ts';
 import { HttpError } from './http-error.ts';
+import { controllerRoutes } from './routes/controller-routes.ts';
 import { eventsRoutes } from './routes/events-routes.ts';
 import { exportRoutes } from './routes/export-routes.ts';
 import { policyRoutes } from './routes/policy-routes.ts';
@@ -39,6 +40,7 @@ export function createApp(ctx: ServerContext, clientDir: string): express.Expres
   app.use(eventsRoutes(ctx));
   app.use(policyRoutes(ctx));
   app.use(exportRoutes(ctx));
+  app.use(controllerRoutes(ctx));
   app.use('/api', function unknownEndpoint(req, _res, next) {
     next(new HttpError(404, `Unknown endpoint ${req.method} ${req.originalUrl}`));
   });

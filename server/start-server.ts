@@ -14,6 +14,7 @@ import { Metrics } from './metrics.ts';
 import { type IngestNamespace, setupIngestNamespace } from './realtime/ingest-namespace.ts';
 import { LiveBroadcaster, type LiveNamespace, runRoom } from './realtime/live-broadcaster.ts';
 import { setupLiveNamespace } from './realtime/live-namespace.ts';
+import { registerResume } from './realtime/resume-handler.ts';
 import { RunActivity } from './runs/run-activity.ts';
 import { toRunSummary } from './runs/run-summary.ts';
 
@@ -82,7 +83,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   metrics.runs.set(store.runs.count());
   httpServer.on('request', createApp(ctx, clientDir));
-  setupIngestNamespace(ingestNs, ctx);
+  setupIngestNamespace(ingestNs, ctx, { extend: (socket) => registerResume(socket, ctx) });
   setupLiveNamespace(liveNs, ctx);
 
   try {

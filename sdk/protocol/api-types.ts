@@ -134,6 +134,8 @@ export interface LayerSeries {
 /** `POST /api/runs/:id/replay { policy, points? }` */
 export interface ReplayResult {
   policy: Policy;
+  /** Steps per bucket (1: one entry per step), as in StepSeries. */
+  bucketSize?: number;
   step: number[];
   /** The replayed threshold per bucket (max, so the series lines up with gradNorm). */
   threshold: BucketColumn;

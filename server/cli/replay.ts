@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { Controller, DEFAULT_POLICY, parsePolicy, type Policy } from '../../sdk/controller/index.ts';
 import { formatCsvNumber } from '../../sdk/protocol/wire-number.ts';
-import { parseNormLine, splitCsvLine, type InputFormat, detectFormat } from './replay-input.ts';
+import { detectFormat, parseNormLine, ReplayInputError, splitCsvLine, type InputFormat } from './replay-input.ts';
 
 const HELP = `gradpilot replay [--policy '<json>'] [file|-]
 
@@ -121,27 +121,41 @@ export async function replayStream(policy: Policy, input: Readable, output: Writ
   if (!closed && chunk.length > 0) output.write(chunk);
 }
 
-export async function run(args: string[]): Promise<number> {
+/** Where the command reads and writes: the process's streams, or a test's. */
+export interface ReplayIo {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+}
+
+/** The command with its streams injected; resolves to the exit code. */
+export async function replayMain(args: string[], io: ReplayIo): Promise<number> {
   try {
     const options = parseArgs(args);
     if (options === 'help') {
-      process.stdout.write(HELP + '\n');
+      io.stdout.write(HELP + '\n');
       return 0;
     }
-    const input = options.file === '-' ? process.stdin : createReadStream(options.file);
-    const opened = new Promise<void>((resolve, reject) => {
-      if (options.file === '-') resolve();
-      input.once('open', () => resolve());
-      input.once('error', (err: NodeJS.ErrnoException) => reject(new UsageError(`cannot read "${options.file}": ${err.code ?? err.message}`)));
-    });
-    await opened;
-    await replayStream(options.policy, input, process.stdout);
+    let input = io.stdin;
+    if (options.file !== '-') {
+      const file = createReadStream(options.file);
+      await new Promise<void>((resolve, reject) => {
+        file.once('open', () => resolve());
+        file.once('error', (err: NodeJS.ErrnoException) => reject(new UsageError(`cannot read "${options.file}": ${err.code ?? err.message}`)));
+      });
+      input = file;
+    }
+    await replayStream(options.policy, input, io.stdout);
     return 0;
   } catch (err) {
-    if (err instanceof UsageError || (err as Error).name === 'ReplayInputError') {
-      process.stderr.write(`gradpilot replay: ${(err as Error).message}\n`);
+    if (err instanceof UsageError || err instanceof ReplayInputError) {
+      io.stderr.write(`gradpilot replay: ${err.message}\n`);
       return 2;
     }
     throw err;
   }
+}
+
+export function run(args: string[]): Promise<number> {
+  return replayMain(args, process);
 }

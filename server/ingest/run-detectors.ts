@@ -2,11 +2,12 @@
 // norms still gets events. One detector per run, fed in step order; a step older than the
 // last one observed (a late or out-of-order arrival) is only checked for non-finite values.
 // After a restart, a run's detector is warmed up on its last stored steps, without events.
-import type { EventKind } from '../../sdk/controller/types.ts';
+import type { EventKind, Policy } from '../../sdk/controller/types.ts';
 import type { StepColumns } from '../../sdk/protocol/validate.ts';
 import type { NewEvent } from '../db/event-store.ts';
 import type { Store } from '../db/store.ts';
 import { decodeRow } from '../db/step-store.ts';
+import { DEFAULT_POLICY as DEFAULT_DETECTOR_POLICY } from '../../sdk/controller/index.ts';
 
 /** How many stored steps a fresh detector observes before judging new ones. */
 export const DETECTOR_WARMUP_STEPS = 4096;
@@ -15,9 +16,10 @@ export interface Detector {
   observe(gradNorm: number, loss?: number | null): EventKind[];
 }
 
-export type DetectorFactory = () => Detector;
+/** A detector for a run whose policy (spikeZ, explosionFactor) is given. */
+export type DetectorFactory = (policy: Policy) => Detector;
 
-/** Flags non-finite norms and losses only (used until the controller's EventDetector is wired). */
+/** Flags non-finite norms and losses only: for late steps, which the run's detector has passed. */
 export function nonFiniteDetector(): Detector {
   return {
     observe(g, loss) {
@@ -45,7 +47,7 @@ export class RunDetectors {
     this.#create = create;
   }
 
-  /** Forgets a run's detector (its history changed: resume). */
+  /** Forgets a run's detector (its history or policy changed); the next batch rebuilds it. */
   reset(rid: number): void {
     this.#runs.delete(rid);
   }
@@ -53,7 +55,8 @@ export class RunDetectors {
   #forRun(rid: number, firstNewStep: number): RunDetector {
     let d = this.#runs.get(rid);
     if (!d) {
-      d = { detector: this.#create(), lastStep: -1 };
+      const policy = this.#store.policies.latest(rid)?.policy;
+      d = { detector: this.#create(policy ?? DEFAULT_DETECTOR_POLICY), lastStep: -1 };
       const before = firstNewStep - 1;
       if (before >= 0) {
         const from = Math.max(0, before - DETECTOR_WARMUP_STEPS * 4);

@@ -1,33 +1,23 @@
-// The server's view of policies: validation and the default, from the controller module.
-// TEMPORARY until sdk/controller/index.ts lands: a minimal check of `kind` only.
+// The server's view of policies, from the controller module itself: validation (a bad
+// policy is a 400 naming the field), the default, and the event detector the server runs.
+import { DEFAULT_POLICY, EventDetector, PolicyError, parsePolicy } from '../../sdk/controller/index.ts';
 import type { Policy } from '../../sdk/controller/types.ts';
 import { HttpError } from '../http-error.ts';
-import { type DetectorFactory, nonFiniteDetector } from '../ingest/run-detectors.ts';
+import type { Detector } from '../ingest/run-detectors.ts';
 
-export const serverDetector: DetectorFactory = nonFiniteDetector;
+export const SERVER_DEFAULT_POLICY: Policy = DEFAULT_POLICY;
 
-export const SERVER_DEFAULT_POLICY: Policy = {
-  kind: 'percentile',
-  p: 10,
-  window: null,
-  warmupSteps: 0,
-  maxNorm: null,
-  minThreshold: null,
-  maxThreshold: null,
-  onNonFinite: 'skip',
-  skipOnSpike: false,
-  spikeZ: 6,
-  explosionFactor: 10,
-};
-
-/** Validates a policy from the wire, filling defaults; a bad one is a 400 naming the problem. */
+/** Validates a policy from the wire, filling defaults. */
 export function toPolicy(value: unknown, field = 'policy'): Policy {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new HttpError(400, `Expected "${field}" to be a policy object like { "kind": "percentile", "p": 10 }`);
+  try {
+    return parsePolicy(value);
+  } catch (err) {
+    if (err instanceof PolicyError) throw new HttpError(400, `Invalid "${field}": ${err.message}`, { cause: err });
+    throw err;
   }
-  const kind = (value as { kind?: unknown }).kind;
-  if (kind !== 'percentile' && kind !== 'zscore' && kind !== 'fixed' && kind !== 'off') {
-    throw new HttpError(400, `Expected "${field}.kind" to be "percentile", "zscore", "fixed" or "off"`);
-  }
-  return { ...SERVER_DEFAULT_POLICY, ...(value as object) } as Policy;
+}
+
+/** The controller's own spike/explosion/non-finite detector, tuned by the run's policy. */
+export function serverDetector(policy: Policy): Detector {
+  return new EventDetector(policy);
 }

@@ -27,6 +27,7 @@ export function setPolicy(ctx: ServerContext, run: RunRow, policy: Policy, effec
     );
   }
   const version = ctx.store.policies.add(run.rid, policy, step, author, new Date().toISOString());
+  ctx.detectors.reset(run.rid); // its spikeZ / explosionFactor may have changed
   ctx.pushPolicy(run.id, version);
   ctx.live.policy(run.id, version);
   return version;

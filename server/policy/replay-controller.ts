@@ -1,0 +1,55 @@
+// Runs the controller over a run's stored norms, in step order, page by page. Used for
+// resume (the controller state after step k, with the run's policy versions switching at
+// their effective steps, exactly as the SDK switched) and for the what-if replay (one
+// fixed policy from the start). Steps without a gradNorm are not decided.
+import { Controller } from '../../sdk/controller/index.ts';
+import type { Decision, Policy } from '../../sdk/controller/types.ts';
+import type { PolicyVersion } from '../../sdk/protocol/api-types.ts';
+import type { Store } from '../db/store.ts';
+import { decodeRow } from '../db/step-store.ts';
+
+const PAGE = 10_000;
+
+/** The policy schedule: the newest version whose effectiveStep <= s applies at step s. */
+export function policySchedule(history: PolicyVersion[]): { from: number; policy: Policy }[] {
+  const schedule: { from: number; policy: Policy }[] = [];
+  for (const v of history) {
+    // A later version with an earlier (or equal) effectiveStep overrides what it overlaps.
+    while (schedule.length > 0 && schedule[schedule.length - 1].from >= v.effectiveStep) schedule.pop();
+    schedule.push({ from: v.effectiveStep, policy: v.policy });
+  }
+  return schedule;
+}
+
+export interface ReplayOptions {
+  /** Last step to decide (inclusive). */
+  upTo?: number;
+  /** One policy from the start (what-if); default: the run's own versions. */
+  policy?: Policy;
+  onDecision?: (d: Decision) => void;
+}
+
+export function replayController(store: Store, rid: number, { upTo = Number.MAX_SAFE_INTEGER, policy, onDecision }: ReplayOptions = {}): Controller {
+  const schedule = policy ? [{ from: 0, policy }] : policySchedule(store.policies.history(rid));
+  if (schedule.length === 0) throw new Error(`run ${rid} has no policy`);
+  let next = 1;
+  const controller = new Controller(schedule[0].policy);
+  let after = -1;
+  for (;;) {
+    const rows = store.steps.rawRange(rid, after + 1, upTo, PAGE);
+    for (const r of rows) {
+      while (next < schedule.length && schedule[next].from <= r.step) controller.setPolicy(schedule[next++].policy);
+      const s = decodeRow(r);
+      const g = s.values[0];
+      if (g === null) continue;
+      const d = controller.decide({ step: s.step, gradNorm: g, loss: s.values[1] });
+      onDecision?.(d);
+    }
+    if (rows.length < PAGE) break;
+    after = rows[rows.length - 1].step;
+  }
+  // The state carries the policy in force at step `upTo` (versions effective later are
+  // pushed to the SDK with their effectiveStep, so it switches by itself).
+  if (upTo < Number.MAX_SAFE_INTEGER) while (next < schedule.length && schedule[next].from <= upTo) controller.setPolicy(schedule[next++].policy);
+  return controller;
+}

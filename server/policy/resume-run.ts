@@ -1,0 +1,32 @@
+// Resume: the controller state a restarted SDK continues from.
+//
+// With `fromStep` k (the checkpoint's step), the stored steps after k are superseded: moved
+// to the audit table `superseded_steps`, their events dropped, rollups and counters
+// recomputed, so the steps the restarted run sends again (with new values) are stored as
+// new rather than ignored as duplicates. Without `fromStep` nothing is superseded and the
+// state is the one after the last stored step. The state is computed by running the
+// controller over the stored norms up to k, switching policy versions at their effective steps.
+import type { ResumeResult } from '../../sdk/protocol/socket-events.ts';
+import type { ServerContext } from '../context.ts';
+import type { RunRow } from '../db/run-store.ts';
+import { replayController } from './replay-controller.ts';
+
+export function resumeRun(ctx: ServerContext, run: RunRow, fromStep: number | undefined): ResumeResult & { superseded: number } {
+  let superseded = 0;
+  if (fromStep !== undefined) {
+    superseded = ctx.store.supersedeAfter(run.rid, fromStep, new Date().toISOString());
+    if (superseded > 0) {
+      ctx.detectors.reset(run.rid);
+      ctx.live.queueRun(run.id);
+    }
+  }
+  return { ...controllerStateAfter(ctx, run, fromStep), superseded };
+}
+
+/** The state after step `after` (default: the last stored step), read-only. */
+export function controllerStateAfter(ctx: ServerContext, run: RunRow, after: number | undefined): ResumeResult {
+  const lastStep = ctx.store.runs.byRid(run.rid)?.last_step ?? null;
+  const upTo = after ?? lastStep ?? -1;
+  const controller = replayController(ctx.store, run.rid, { upTo });
+  return { state: controller.toState(), fromStep: after ?? lastStep };
+}

@@ -1,7 +1,7 @@
 // A run as the training loop sees it: observe() decides with the local controller and
 // records the step, synchronously; everything that talks to the server happens beside it.
 import debug from 'debug';
-import { Controller, DEFAULT_POLICY } from '../controller/index.ts';
+import { Controller, DEFAULT_POLICY, parsePolicy } from '../controller/index.ts';
 import type { ControllerState, Decision, Policy } from '../controller/types.ts';
 import type { ColumnarBatch } from '../protocol/api-types.ts';
 import type { PolicyPush } from '../protocol/socket-events.ts';
@@ -97,9 +97,13 @@ export class Run {
   #closed = false;
   #lastError: string | null = null;
   #pendingAcks: AppliedPolicy[] = [];
+  #acksInFlight = 0;
   #idleWaiters: (() => void)[] = [];
   #adopted: { path: string; batches: ColumnarBatch[] }[] = [];
+  /** The controller state of a resumed run is in place (from the server, or given). */
   #resumed: boolean;
+  /** The server was told about the resume (it supersedes stored steps after fromStep). */
+  #resumeSent: boolean;
   #resumeWaiter: { resolve: () => void; reject: (err: Error) => void } | null = null;
 
   /** @private Use `init()`. */
@@ -111,7 +115,8 @@ export class Run {
     this.dashboardUrl = `${o.url}/#/runs/${encodeURIComponent(o.id)}`;
     this.#controller = o.state ? Controller.fromState(o.state) : new Controller(o.policy ?? DEFAULT_POLICY);
     if (o.state) this.#lastStep = o.fromStep;
-    this.#resumed = !o.resume;
+    this.#resumed = !o.resume || o.state !== null;
+    this.#resumeSent = !o.resume;
     const streams = o.rank === 0;
     let spill: SpillFile | null = null;
     if (streams && o.spillDir !== null) {
@@ -241,7 +246,7 @@ export class Run {
   async flush({ timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<boolean> {
     this.#outbox.seal();
     this.#pump();
-    if (this.#outbox.idle && this.#pendingAcks.length === 0) return true;
+    if (this.#isIdle()) return true;
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
         this.#idleWaiters = this.#idleWaiters.filter((w) => w !== done);
@@ -326,15 +331,16 @@ export class Run {
         removeSpill(path);
         this.#adopted.shift();
       }
-      if (!this.#resumed) {
+      if (!this.#resumeSent) {
         const r = await this.#conn.request('resume', { runId: o.id, ...(o.fromStep !== null ? { fromStep: o.fromStep } : {}) }, o.ackTimeoutMs);
         if (!current()) return;
-        if (!o.state) {
+        this.#resumeSent = true;
+        if (!this.#resumed) {
           this.#controller = Controller.fromState(r.state);
           this.#lastStep = r.fromStep;
+          this.#resumed = true;
+          this.#resumeWaiter?.resolve();
         }
-        this.#resumed = true;
-        this.#resumeWaiter?.resolve();
       }
       if (!current()) return;
       this.#offer({ runId: o.id, version: joined.policy.version, effectiveStep: joined.policy.effectiveStep, policy: joined.policy.policy });
@@ -390,8 +396,12 @@ export class Run {
     }
   }
 
+  #isIdle(): boolean {
+    return this.#outbox.idle && this.#pendingAcks.length === 0 && this.#acksInFlight === 0;
+  }
+
   #checkIdle(): void {
-    if (!this.#outbox.idle || this.#pendingAcks.length > 0) return;
+    if (!this.#isIdle()) return;
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const w of waiters) w();
@@ -400,9 +410,17 @@ export class Run {
   // ---------------------------------------------------------------------------------------
   // Policies from the server.
 
-  #offer(push: PolicyPush): void {
-    if (push.runId !== this.id) return;
-    if (push.version <= this.#schedule.version) return;
+  #offer(raw: PolicyPush): void {
+    if (raw.runId !== this.id) return;
+    if (raw.version <= this.#schedule.version) return;
+    let push: PolicyPush;
+    try {
+      push = { ...raw, policy: parsePolicy(raw.policy) };
+    } catch (err) {
+      // Keep training with the policy in force rather than crash the training loop.
+      this.#fail(new GradpilotError(`Ignored policy version ${raw.version} from the server: ${(err as Error).message}`, 'INVALID_OPTION', { cause: err }));
+      return;
+    }
     if (sameJson(push.policy, this.#controller.policy) && (this.#lastStep === null || push.effectiveStep <= this.#lastStep + 1)) {
       // Already in force (the run's own initial policy, or a resumed state that includes it).
       this.#schedule.adopt(push.version);
@@ -430,11 +448,16 @@ export class Run {
     if (!this.#ready) return;
     const acks = this.#pendingAcks.splice(0);
     for (const a of acks) {
+      this.#acksInFlight++;
       this.#conn.request('policyAck', {
         runId: this.id, version: a.version, rank: this.rank, appliedAtStep: a.appliedAtStep, late: a.late,
       }, this.#o.ackTimeoutMs).then(
-        () => this.#checkIdle(),
+        () => {
+          this.#acksInFlight--;
+          this.#checkIdle();
+        },
         (err: Error) => {
+          this.#acksInFlight--;
           if (err instanceof RefusedError) this.#fail(err);
           else this.#pendingAcks.push(a);
           this.#checkIdle();

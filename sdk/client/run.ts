@@ -100,6 +100,8 @@ export class Run {
   #acksInFlight = 0;
   #idleWaiters: (() => void)[] = [];
   #adopted: { path: string; batches: ColumnarBatch[] }[] = [];
+  /** Steps of a dead process's spill files this run delivered. */
+  #adoptedDelivered = 0;
   /** The controller state of a resumed run is in place (from the server, or given). */
   #resumed: boolean;
   /** The server was told about the resume (it supersedes stored steps after fromStep). */
@@ -221,7 +223,7 @@ export class Run {
    */
   status(): RunStatusInfo {
     return {
-      ...this.#outbox.counts(), connected: this.#conn.connected, ready: this.#ready,
+      ...this.#counts(), connected: this.#conn.connected, ready: this.#ready,
       policyVersion: this.#schedule.version, pendingPolicyVersions: this.#schedule.pendingVersions, lastStep: this.#lastStep, lastError: this.#lastError,
     };
   }
@@ -277,12 +279,28 @@ export class Run {
       this.#resumeWaiter?.reject(new GradpilotError(`Run "${this.id}" was closed while resuming`, 'CLOSED'));
     }
     const spillFile = this.#outbox.closeSpill();
-    const report = { ...this.#outbox.counts(), spillFile, lastError: this.#lastError };
+    const report = { ...this.#counts(), spillFile, lastError: this.#lastError };
     if (report.undelivered > 0) {
       log('closed with %d steps undelivered (steps %d..%d), kept in %s', report.undelivered,
         report.firstUndeliveredStep, report.lastUndeliveredStep, spillFile);
     }
     return report;
+  }
+
+  /** The outbox's counts, plus a dead process's steps this run adopted. */
+  #counts(): OutboxCounts {
+    const c = this.#outbox.counts();
+    c.delivered += this.#adoptedDelivered;
+    for (const a of this.#adopted) {
+      for (const b of a.batches) {
+        c.undelivered += b.step.length;
+        const first = Number(b.step[0]);
+        const last = Number(b.step[b.step.length - 1]);
+        if (c.firstUndeliveredStep === null || first < c.firstUndeliveredStep) c.firstUndeliveredStep = first;
+        if (c.lastUndeliveredStep === null || last > c.lastUndeliveredStep) c.lastUndeliveredStep = last;
+      }
+    }
+    return c;
   }
 
   /** @private Resolves when a resumed run has its controller state. */
@@ -326,7 +344,7 @@ export class Run {
         const { path, batches } = this.#adopted[0];
         while (batches.length > 0) {
           await this.#conn.request('steps', { ...batches[0], runId: o.id }, o.ackTimeoutMs);
-          batches.shift();
+          this.#adoptedDelivered += batches.shift()!.step.length;
         }
         removeSpill(path);
         this.#adopted.shift();
@@ -348,6 +366,7 @@ export class Run {
       this.#outbox.away = false;
       this.#pump();
       this.#sendAcks();
+      this.#checkIdle();
     } catch (err) {
       if (err instanceof RefusedError || err instanceof GradpilotError) {
         this.#fail(err);
@@ -397,7 +416,7 @@ export class Run {
   }
 
   #isIdle(): boolean {
-    return this.#outbox.idle && this.#pendingAcks.length === 0 && this.#acksInFlight === 0;
+    return this.#outbox.idle && this.#adopted.length === 0 && this.#pendingAcks.length === 0 && this.#acksInFlight === 0;
   }
 
   #checkIdle(): void {

@@ -1,0 +1,45 @@
+// init() and observe() reject bad input with a message naming the field.
+import { describe, expect, it } from 'vitest';
+import { resolveOptions } from '../../sdk/client/options.ts';
+import { GradpilotError, type InitOptions } from '../../sdk/index.ts';
+
+const url = 'http://127.0.0.1:9';
+
+describe('init options', () => {
+  it('should fill in the defaults and choose a run id', () => {
+    const o = resolveOptions({ url: url + '/', name: 'n' });
+    expect(o).toMatchObject({ url, name: 'n', rank: 0, worldSize: 1, batchSize: 256, flushIntervalMs: 1000, resume: false, policy: null });
+    expect(o.id).toMatch(/^[a-z0-9]+-[0-9a-f]{12}$/);
+    const unnamed = resolveOptions({ url });
+    expect(unnamed.name).toBe(unnamed.id);
+    expect(resolveOptions({ url, id: 'abc' }).name).toBe('abc');
+    expect(resolveOptions({ url, resume: 'abc', fromStep: 10 })).toMatchObject({ id: 'abc', resume: true, fromStep: 10 });
+    expect(resolveOptions({ url, policy: { kind: 'zscore' } }).policy).toMatchObject({ kind: 'zscore', z: 2.5, alpha: 0.97 });
+  });
+
+  const bad: [string, unknown, RegExp][] = [
+    ['no url', { name: 'x' }, /"url" option to be the server URL/],
+    ['a non-http url', { url: 'ws://h:1' }, /start with http:\/\/ or https:\/\//],
+    ['a misspelled option', { url, runId: 'a' }, /Misspelled option "runId": did you mean "id"\?/],
+    ['an unknown option', { url, colour: 1 }, /Unknown option "colour"/],
+    ['a rank outside the world', { url, rank: 2, worldSize: 2 }, /"rank" option to be below "worldSize" \(2\), got 2/],
+    ['a fractional batch size', { url, batchSize: 2.5 }, /"batchSize" option to be an integer >= 1, got 2.5/],
+    ['fromStep without resume', { url, fromStep: 3 }, /"fromStep" option needs "resume"/],
+    ['a bad run id', { url, id: 'a b' }, /"id" option to be a run id/],
+    ['two different runs', { url, id: 'a', resume: 'b' }, /name different runs/],
+    ['a bad policy', { url, policy: { kind: 'percentile', q: 10 } }, /Invalid "policy" option: .*"q"/],
+  ];
+  for (const [what, options, message] of bad) {
+    it(`should refuse ${what} with a message naming it`, () => {
+      let err: unknown;
+      try {
+        resolveOptions(options as InitOptions);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(GradpilotError);
+      expect((err as GradpilotError).code).toBe('INVALID_OPTION');
+      expect((err as Error).message).toMatch(message);
+    });
+  }
+});

@@ -12,35 +12,37 @@ export const TOP_LEVEL = LEVEL_WIDTHS.length - 1;
 const PREFIXES = ['g', 'l', 'r', 't', 'c'];
 const VALUE_COLUMNS = PREFIXES.flatMap((p) => [`${p}_min`, `${p}_max`, `${p}_last`]);
 
-export interface RollupRow {
-  bucket: number;
-  count: number;
-  non_finite: number;
-  clipped: number;
-  skipped: number;
-  first_step: number;
-  last_step: number;
-  nan: number;
-  [column: string]: number | null;
+/**
+ * A rollup row as a raw array (better-sqlite3 `.raw()`: no object per row, which matters
+ * when a query reads thousands): bucket, count, non_finite, clipped, skipped, first_step,
+ * last_step, then min/max/last of each column, then the NaN mask.
+ */
+export type RollupRow = (number | null)[];
+const SELECTED = ['bucket', 'count', 'non_finite', 'clipped', 'skipped', 'first_step', 'last_step', ...VALUE_COLUMNS, 'nan'].join(', ');
+const NAN_INDEX = 7 + VALUE_COLUMNS.length;
+
+export function rollupBucket(row: RollupRow): number {
+  return row[0] as number;
 }
 
 export function rowToAgg(row: RollupRow): BucketAgg {
+  const nan = row[NAN_INDEX] as number;
   const cols = new Array(COLUMN_COUNT);
   for (let c = 0; c < COLUMN_COUNT; c++) {
-    const p = PREFIXES[c];
+    const i = 7 + c * 3;
     cols[c] = {
-      min: decodeValue(row[`${p}_min`], row.nan, c * 3),
-      max: decodeValue(row[`${p}_max`], row.nan, c * 3 + 1),
-      last: decodeValue(row[`${p}_last`], row.nan, c * 3 + 2),
+      min: decodeValue(row[i], nan, c * 3),
+      max: decodeValue(row[i + 1], nan, c * 3 + 1),
+      last: decodeValue(row[i + 2], nan, c * 3 + 2),
     };
   }
   return {
-    count: row.count,
-    nonFinite: row.non_finite,
-    clipped: row.clipped,
-    skipped: row.skipped,
-    firstStep: row.first_step,
-    lastStep: row.last_step,
+    count: row[1] as number,
+    nonFinite: row[2] as number,
+    clipped: row[3] as number,
+    skipped: row[4] as number,
+    firstStep: row[5] as number,
+    lastStep: row[6] as number,
     cols,
   };
 }
@@ -72,11 +74,11 @@ export class RollupStore {
 
   constructor(db: Db) {
     const cols = ['rid', 'level', 'bucket', 'count', 'non_finite', 'clipped', 'skipped', 'first_step', 'last_step', ...VALUE_COLUMNS, 'nan'];
-    this.#get = db.prepare<[number, number, number], RollupRow>('SELECT * FROM rollups WHERE rid = ? AND level = ? AND bucket = ?');
+    this.#get = db.prepare<[number, number, number], RollupRow>(`SELECT ${SELECTED} FROM rollups WHERE rid = ? AND level = ? AND bucket = ?`).raw();
     this.#put = db.prepare(`INSERT OR REPLACE INTO rollups (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
-    this.#range = db.prepare<[number, number, number, number], RollupRow>(
-      'SELECT * FROM rollups WHERE rid = ? AND level = ? AND bucket BETWEEN ? AND ? ORDER BY bucket',
-    );
+    this.#range = db
+      .prepare<[number, number, number, number], RollupRow>(`SELECT ${SELECTED} FROM rollups WHERE rid = ? AND level = ? AND bucket BETWEEN ? AND ? ORDER BY bucket`)
+      .raw();
     this.#deleteAfter = db.prepare('DELETE FROM rollups WHERE rid = ? AND level = ? AND bucket > ?');
     this.#deleteRun = db.prepare('DELETE FROM rollups WHERE rid = ?');
   }

@@ -30,3 +30,8 @@ export function encodeNaN(values: (number | null)[]): number {
 export function decodeValue(v: number | null, mask: number, bit: number): number | null {
   return v === null && (mask & (1 << bit)) !== 0 ? Number.NaN : v;
 }
+
+/** Puts NaN back where `mask` says (inverse of encodeNaN, in place). */
+export function decodeNaN(values: (number | null)[], mask: number): void {
+  for (let i = 0; i < values.length; i++) if ((mask & (1 << i)) !== 0) values[i] = Number.NaN;
+}

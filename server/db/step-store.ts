@@ -4,8 +4,8 @@
 import type { Action } from '../../sdk/controller/types.ts';
 import type { StepColumns } from '../../sdk/protocol/validate.ts';
 import type { Db } from './open-database.ts';
-import { type BucketAgg, aggOfStep, mergeAgg, mergeIntoMap } from '../query/bucket-agg.ts';
-import { decodeAction, decodeValue, encodeAction, encodeNaN } from './step-codec.ts';
+import { type BucketAgg, addStep, aggOfStep, mergeAgg } from '../query/bucket-agg.ts';
+import { decodeAction, decodeNaN, decodeValue, encodeAction, encodeNaN } from './step-codec.ts';
 import { LEVEL_WIDTHS, RollupStore } from './rollup-store.ts';
 
 export interface RawStepRow {
@@ -108,15 +108,16 @@ export class StepStore {
       values[3] = cols.threshold[i];
       values[4] = cols.coef[i];
       const action = encodeAction(cols.action[i]);
-      const agg = aggOfStep(step, values, action);
+      const g = values[0];
       const nan = encodeNaN(values);
       const res = this.#insert.run(rid, step, values[0], values[1], values[2], values[3], values[4], action, nan);
       if (res.changes === 0) continue;
       inserted.push(i);
-      mergeIntoMap(level1, Math.floor(step / w1), agg);
-      clipped += agg.clipped;
-      skipped += agg.skipped;
-      nonFinite += agg.nonFinite;
+      if (nan !== 0) decodeNaN(values, nan);
+      addStep(level1, Math.floor(step / w1), step, values, action);
+      if (action === 1) clipped++;
+      else if (action === 2) skipped++;
+      if (g !== null && !Number.isFinite(g)) nonFinite++;
       if (maxStep === null || step > maxStep) maxStep = step;
     }
     if (inserted.length > 0) {

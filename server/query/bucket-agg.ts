@@ -61,6 +61,33 @@ export function aggOfStep(step: number, values: ArrayLike<number | null>, action
   };
 }
 
+/**
+ * Adds one step to the aggregate under `key` in place (no per-step allocation: this runs for
+ * every ingested step). Equivalent to mergeIntoMap(map, key, aggOfStep(...)).
+ */
+export function addStep(map: Map<number, BucketAgg>, key: number, step: number, values: ArrayLike<number | null>, action: number | null): void {
+  const a = map.get(key);
+  if (!a) {
+    map.set(key, aggOfStep(step, values, action));
+    return;
+  }
+  const g = values[0];
+  a.count++;
+  if (g !== null && !Number.isFinite(g)) a.nonFinite++;
+  if (action === 1) a.clipped++;
+  else if (action === 2) a.skipped++;
+  if (step < a.firstStep) a.firstStep = step;
+  const later = step > a.lastStep;
+  if (later) a.lastStep = step;
+  for (let c = 0; c < COLUMN_COUNT; c++) {
+    const v = values[c];
+    const col = a.cols[c];
+    col.min = pickMin(col.min, v);
+    col.max = pickMax(col.max, v);
+    if (later) col.last = v;
+  }
+}
+
 export function cloneAgg(a: BucketAgg): BucketAgg {
   return { ...a, cols: a.cols.map((c) => ({ ...c })) };
 }

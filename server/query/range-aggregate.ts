@@ -2,7 +2,7 @@
 // rollup buckets of `level` in the interior and finer levels (down to the raw rows) only at
 // the two ragged ends. Exact: equal to a pass over the raw rows (see bucket-agg.ts).
 import { type BucketAgg, aggOfStep, mergeIntoMap } from './bucket-agg.ts';
-import { LEVEL_WIDTHS, rowToAgg } from '../db/rollup-store.ts';
+import { LEVEL_WIDTHS, rollupBucket, rowToAgg } from '../db/rollup-store.ts';
 import { type StepStore, decodeRow } from '../db/step-store.ts';
 
 export function aggregateRange(steps: StepStore, rid: number, from: number, to: number, level: number, width: number): Map<number, BucketAgg> {
@@ -28,7 +28,7 @@ function collect(steps: StepStore, rid: number, a: number, b: number, level: num
     return;
   }
   for (const row of steps.rollups.range(rid, level, firstFull, lastFull)) {
-    mergeIntoMap(out, Math.floor((row.bucket * w) / width), rowToAgg(row));
+    mergeIntoMap(out, Math.floor((rollupBucket(row) * w) / width), rowToAgg(row));
   }
   collect(steps, rid, a, firstFull * w - 1, level - 1, width, out);
   collect(steps, rid, (lastFull + 1) * w, b, level - 1, width, out);

@@ -110,7 +110,7 @@ describe('rollups', () => {
     const r = rng(7);
     const run = store.runs.create('r', 'r', null, null, 'now');
     const rows: Row[] = [];
-    for (let step = 0; step < 280_000; step += 1 + Math.floor(r() * 6)) {
+    for (let step = 0; step < 280_000; step += 1 + Math.floor(r() * 20)) {
       rows.push({ step, values: [randomValue(r), randomValue(r), null, null, null], action: r() < 0.3 ? 'clip' : null });
     }
     insertShuffled(store, run.rid, rows, r);
@@ -121,7 +121,7 @@ describe('rollups', () => {
     // The run's counters are recomputed from the rollups.
     expect(store.runs.byRid(run.rid)).toMatchObject({ steps: kept.length, last_step: kept[kept.length - 1].step, clipped: kept.filter((x) => x.action === 'clip').length });
     const resent: Row[] = [];
-    for (let step = k + 1; step < 275_000; step += 3) resent.push({ step, values: [r() * 100, null, null, null, null], action: 'skip' });
+    for (let step = k + 1; step < 275_000; step += 7) resent.push({ step, values: [r() * 100, null, null, null, null], action: 'skip' });
     insertShuffled(store, run.rid, resent, r);
     const all = [...kept, ...resent];
     checkRanges(store, run.rid, all, r);

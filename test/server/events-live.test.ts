@@ -1,0 +1,131 @@
+// Events the server detects itself (norms only, no actions from the client), pushed live;
+// live step pushes batched per run; Prometheus metrics; the export CLI.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EventDetector, parsePolicy } from '../../sdk/controller/index.ts';
+import type { RunEvent } from '../../sdk/protocol/api-types.ts';
+import type { LiveSteps } from '../../sdk/protocol/socket-events.ts';
+import { type TestServer, withServer } from '../support/server.ts';
+import { call, createRun } from './http-client.ts';
+import { connectIngest, connectLive, request } from './socket-client.ts';
+
+const run = promisify(execFile);
+
+describe('events and live updates', () => {
+  let server: TestServer;
+  beforeEach(async () => {
+    server = await withServer();
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+
+  it('should detect non-finite, first non-finite, spike and explosion events like the controller, store and push them', async () => {
+    const id = await createRun(server.url);
+    const live = await connectLive(server.url);
+    try {
+      await request(live, 'subscribe', { runId: id });
+      const pushed: RunEvent[] = [];
+      live.on('events', (e) => pushed.push(...e));
+      const g: (number | string)[] = Array.from({ length: 120 }, (_, i) => 1 + (i % 5) / 50);
+      g[40] = 'NaN';
+      g[41] = 'Infinity';
+      g[60] = 50; // spike and explosion (> 10x the median)
+      g[90] = 'NaN';
+      // two batches, so detection carries over batch boundaries
+      await call(`${server.url}/api/runs/${id}/steps`, 'POST', { steps: g.slice(0, 50).map((v, i) => ({ step: i, gradNorm: v })) });
+      await call(`${server.url}/api/runs/${id}/steps`, 'POST', { steps: g.slice(50).map((v, i) => ({ step: 50 + i, gradNorm: v })) });
+
+      const detector = new EventDetector(parsePolicy({ kind: 'percentile' }));
+      const expected: [number, string][] = [];
+      g.forEach((v, i) => {
+        const n = typeof v === 'number' ? v : Number(v);
+        for (const kind of detector.observe(n)) {
+          if (kind === 'nonfinite' && i === 40) expected.push([i, 'first_nonfinite']);
+          expected.push([i, kind]);
+        }
+      });
+      expect(expected).toContainEqual([60, 'spike']);
+      expect(expected).toContainEqual([60, 'explosion']);
+      const events = await call<RunEvent[]>(`${server.url}/api/runs/${id}/events`);
+      expect(events.body.map((e) => [e.step, e.kind])).toEqual(expected);
+      expect(events.body[0]).toMatchObject({ runId: id, step: 40, kind: 'first_nonfinite', gradNorm: 'NaN' });
+      expect((await call(`${server.url}/api/runs/${id}`)).body.events).toBe(expected.length);
+      await expect.poll(() => pushed.length).toBe(expected.length);
+      expect(pushed.map((e) => e.id)).toEqual(events.body.map((e) => e.id));
+      const filtered = await call<RunEvent[]>(`${server.url}/api/runs/${id}/events?from=50&to=70`);
+      expect(filtered.body.map((e) => e.step)).toEqual([60, 60]);
+    } finally {
+      live.close();
+    }
+  });
+
+  it('should batch live steps per run: many small batches arrive as few pushes, in order, only to the room', async () => {
+    const id = await createRun(server.url);
+    const other = await createRun(server.url, { name: 'other' });
+    const live = await connectLive(server.url);
+    const bystander = await connectLive(server.url);
+    const sdk = await connectIngest(server.url);
+    try {
+      await request(live, 'subscribe', { runId: id });
+      await request(bystander, 'subscribe', { runId: other });
+      let bystanderSteps = 0;
+      bystander.on('steps', () => bystanderSteps++);
+      const pushes: LiveSteps[] = [];
+      live.on('steps', (s) => pushes.push(s));
+      const summaries: string[] = [];
+      bystander.on('run', (r) => summaries.push(r.id));
+      for (let i = 0; i < 100; i++) {
+        const reply = await request(sdk, 'steps', { runId: id, seq: i, step: [i], gradNorm: [i / 10] });
+        expect(reply.ok).toBe(true);
+      }
+      await expect.poll(() => pushes.reduce((n, p) => n + p.step.length, 0)).toBe(100);
+      expect(pushes.flatMap((p) => p.step)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+      // at most one push per 50 ms window: far fewer pushes than batches
+      expect(pushes.length).toBeLessThan(100);
+      expect(bystanderSteps).toBe(0);
+      // every dashboard hears about the run's summary
+      expect(summaries).toContain(id);
+    } finally {
+      for (const s of [live, bystander, sdk]) s.close();
+    }
+  });
+
+  it('should expose Prometheus metrics for ingest', async () => {
+    const id = await createRun(server.url);
+    const sdk = await connectIngest(server.url);
+    try {
+      await request(sdk, 'steps', { runId: id, seq: 1, step: [0, 1], gradNorm: [1, 2] });
+      await request(sdk, 'steps', { runId: id, seq: 2, step: [1], gradNorm: [2] });
+      await request(sdk, 'steps', { runId: id, seq: 3, step: ['x'], gradNorm: [2] });
+      await call(`${server.url}/api/runs/${id}/steps`, 'POST', { steps: [{ step: 5, gradNorm: 1 }] });
+      await call(`${server.url}/api/runs/${id}/steps`, 'POST', { steps: 'bad' });
+      const text = (await call<string>(`${server.url}/metrics`)).body;
+      expect(text).toMatch(/gradpilot_steps_ingested_total\{transport="socket"\} 2/);
+      expect(text).toMatch(/gradpilot_steps_ingested_total\{transport="http"\} 1/);
+      expect(text).toMatch(/gradpilot_steps_duplicate_total\{transport="socket"\} 1/);
+      expect(text).toMatch(/gradpilot_batches_total\{transport="socket"\} 2/);
+      expect(text).toMatch(/gradpilot_rejects_total\{transport="socket"\} 1/);
+      expect(text).toMatch(/gradpilot_rejects_total\{transport="http"\} 1/);
+      expect(text).toMatch(/gradpilot_runs 1/);
+      expect(text).toMatch(/gradpilot_connected_sdks 1/);
+      expect(text).toMatch(/gradpilot_ingest_seconds_count\{transport="socket"\} 2/);
+    } finally {
+      sdk.close();
+    }
+  });
+
+  it('should export a run with `gradpilot export` from the database file', async () => {
+    const id = await createRun(server.url);
+    await call(`${server.url}/api/runs/${id}/steps`, 'POST', { steps: [{ step: 0, gradNorm: 'NaN', layers: { 'a,"b"': 1 } }, { step: 1, gradNorm: 2.5, loss: '-Infinity', action: 'clip' }] });
+    const out = path.join(path.dirname(server.dbPath), 'out.csv');
+    const bin = path.resolve('server/cli/gradpilot.js');
+    await run(process.execPath, [bin, 'export', '--db', server.dbPath, '--run', id, '--out', out]);
+    expect(readFileSync(out, 'utf8')).toBe('step,gradNorm,loss,lr,threshold,coef,action,"a,""b"""\r\n0,NaN,,,,,,1\r\n1,2.5,-Infinity,,,,clip,\r\n');
+    const unknown = run(process.execPath, [bin, 'export', '--db', server.dbPath, '--run', 'nope']);
+    await expect(unknown).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/unknown run "nope"/) });
+  });
+});

@@ -9,7 +9,8 @@
 //
 // Equal values are made distinct by a caller-supplied sequence number (their arrival
 // index): every key (value, seq) is unique, so a sliding window deletes exactly the value
-// that left it, whatever the duplicates, without searching through ties.
+// that left it, whatever the duplicates, without searching through ties. An insert-only
+// tree (the full history) stores no sequence numbers: half the memory and the copying.
 
 const LEAF_CAP = 64;
 const FAN = 64;
@@ -18,7 +19,7 @@ const MAX_DEPTH = 48;
 export class OrderStatTree {
   // Leaf l holds leafN[l] keys at [l*LEAF_CAP, l*LEAF_CAP + leafN[l]), ascending.
   #leafVals = new Float64Array(LEAF_CAP * 4);
-  #leafSeqs = new Float64Array(LEAF_CAP * 4);
+  #leafSeqs: Float64Array<ArrayBuffer>;
   #leafN = new Int32Array(4);
   #leafFree: number[] = [3, 2, 1];
   // Inner node u has innerLen[u] children at slots [u*FAN, u*FAN + innerLen[u]):
@@ -38,6 +39,13 @@ export class OrderStatTree {
   // The descent of the last insert or delete: node and child slot per level.
   readonly #pathNode = new Int32Array(MAX_DEPTH);
   readonly #pathSlot = new Int32Array(MAX_DEPTH);
+  readonly #keyed: boolean;
+
+  /** `deletable: false` makes an insert-only tree: sequence numbers are then ignored. */
+  constructor({ deletable = true }: { deletable?: boolean } = {}) {
+    this.#keyed = deletable;
+    this.#leafSeqs = new Float64Array(deletable ? LEAF_CAP * 4 : 0);
+  }
 
   get size(): number {
     return this.#size;
@@ -45,6 +53,8 @@ export class OrderStatTree {
 
   /** Inserts the value with its unique sequence number. */
   insert(v: number, s: number): void {
+    // Unkeyed: every seq reads as 0 and compares equal, so ties go after their equals.
+    if (!this.#keyed) s = 0;
     let node = this.#root;
     for (let level = 0; level < this.#height; level++) {
       const slot = this.#childSlot(node, v, s);
@@ -61,24 +71,31 @@ export class OrderStatTree {
     // Upper bound of (v, s) in the leaf.
     let lo = base;
     let hi = base + n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const mv = vals[mid];
-      if (v < mv || (v === mv && s < seqs[mid])) hi = mid;
-      else lo = mid + 1;
+    if (this.#keyed) {
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        const mv = vals[mid];
+        if (v < mv || (v === mv && s < seqs[mid])) hi = mid;
+        else lo = mid + 1;
+      }
+      for (let j = base + n; j > lo; j--) seqs[j] = seqs[j - 1];
+      seqs[lo] = s;
+    } else {
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (v < vals[mid]) hi = mid;
+        else lo = mid + 1;
+      }
     }
-    for (let j = base + n; j > lo; j--) {
-      vals[j] = vals[j - 1];
-      seqs[j] = seqs[j - 1];
-    }
+    vals.copyWithin(lo + 1, lo, base + n);
     vals[lo] = v;
-    seqs[lo] = s;
     this.#leafN[node] = n + 1;
     if (n + 1 === LEAF_CAP) this.#splitLeaf(node);
   }
 
   /** Deletes the key (value, seq), which must be present. */
   delete(v: number, s: number): void {
+    if (!this.#keyed) throw new Error('OrderStatTree: this tree was made insert-only ({ deletable: false })');
     let node = this.#root;
     for (let level = 0; level < this.#height; level++) {
       const slot = this.#childSlot(node, v, s);
@@ -177,10 +194,11 @@ export class OrderStatTree {
     const half = LEAF_CAP >>> 1;
     const from = leaf * LEAF_CAP + half;
     this.#leafVals.copyWithin(right * LEAF_CAP, from, leaf * LEAF_CAP + LEAF_CAP);
-    this.#leafSeqs.copyWithin(right * LEAF_CAP, from, leaf * LEAF_CAP + LEAF_CAP);
+    if (this.#keyed) this.#leafSeqs.copyWithin(right * LEAF_CAP, from, leaf * LEAF_CAP + LEAF_CAP);
     this.#leafN[right] = LEAF_CAP - half;
     this.#leafN[leaf] = half;
-    this.#addChild(this.#height - 1, right, LEAF_CAP - half, this.#leafVals[right * LEAF_CAP], this.#leafSeqs[right * LEAF_CAP]);
+    const sepSeq = this.#keyed ? this.#leafSeqs[right * LEAF_CAP] : 0;
+    this.#addChild(this.#height - 1, right, LEAF_CAP - half, this.#leafVals[right * LEAF_CAP], sepSeq);
   }
 
   /** Adds `child` right after the path's child at `level` (the one just split), splitting upwards. */
@@ -281,7 +299,7 @@ export class OrderStatTree {
     if (this.#leafFree.length === 0) {
       const old = this.#leafN.length;
       this.#leafVals = grow(this.#leafVals, old * 2 * LEAF_CAP);
-      this.#leafSeqs = grow(this.#leafSeqs, old * 2 * LEAF_CAP);
+      if (this.#keyed) this.#leafSeqs = grow(this.#leafSeqs, old * 2 * LEAF_CAP);
       this.#leafN = growInt(this.#leafN, old * 2);
       for (let id = old * 2 - 1; id >= old; id--) this.#leafFree.push(id);
     }

@@ -9,7 +9,7 @@ import { lerpNumpy, percentileIndex, type PercentileIndex } from './percentile.t
 export class PercentileHistory {
   readonly window: number | null;
   readonly #log: NormLog;
-  readonly #tree = new OrderStatTree();
+  readonly #tree: OrderStatTree;
   readonly #pair = new Float64Array(2);
   readonly #index: PercentileIndex = { lo: 0, hi: 0, g: 0 };
 
@@ -17,6 +17,7 @@ export class PercentileHistory {
   constructor(log: NormLog, window: number | null) {
     this.#log = log;
     this.window = window;
+    this.#tree = new OrderStatTree({ deletable: window !== null });
     const start = window === null ? 0 : Math.max(0, log.length - window);
     for (let i = start; i < log.length; i++) this.#tree.insert(log.get(i), i);
   }

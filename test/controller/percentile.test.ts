@@ -151,3 +151,18 @@ describe('percentile against numpy (test/fixtures/make-percentile-fixtures.py)',
     expect(checks).toBe(fixture.cases.reduce((s, c) => s + c.steps.length, 0));
   });
 });
+
+describe('insert-only order-statistic tree', () => {
+  it('should keep ties and refuse deletes when made insert-only', () => {
+    const tree = new OrderStatTree({ deletable: false });
+    const rand = mulberry32(77);
+    const values: number[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const v = Math.floor(rand() * 30) / 3;
+      values.push(v);
+      tree.insert(v, 0);
+    }
+    expect(Array.from(tree.toArray())).toEqual(values.sort((a, b) => a - b));
+    expect(() => tree.delete(values[0], 0)).toThrow(/insert-only/);
+  });
+});

@@ -142,6 +142,22 @@ export class Connection {
     }
   }
 
+  /** Marks the run finished (best effort: the dashboard shows it as done instead of idle). */
+  async finishRun(id: string, timeoutMs: number): Promise<boolean> {
+    try {
+      const res = await fetch(`${this.#url}/api/runs/${encodeURIComponent(id)}/finish`, {
+        method: 'POST',
+        headers: this.#token ? { authorization: `Bearer ${this.#token}` } : {},
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await res.text();
+      return res.ok;
+    } catch (err) {
+      log('could not mark run %s finished: %s', id, (err as Error).message);
+      return false;
+    }
+  }
+
   close(): void {
     this.#closed = true;
     this.#socket.disconnect();

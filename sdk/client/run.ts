@@ -274,7 +274,8 @@ export class Run {
     if (!this.#closed) {
       this.#closed = true;
       clearInterval(this.#timer);
-      await this.flush({ timeoutMs });
+      const flushed = await this.flush({ timeoutMs });
+      if (flushed && this.rank === 0 && this.#ready && timeoutMs > 0) await this.#conn.finishRun(this.id, Math.min(timeoutMs, 2000));
       this.#conn.close();
       this.#resumeWaiter?.reject(new GradpilotError(`Run "${this.id}" was closed while resuming`, 'CLOSED'));
     }

@@ -26,9 +26,9 @@ class NumberColumn {
   }
 
   /** Binary when every row has a value, wire numbers (null = missing) with gaps, nothing when empty. */
-  take(n: number): Float64Array | WireNumber[] | undefined {
+  take(n: number, binary = true): Float64Array | WireNumber[] | undefined {
     if (this.count === 0) return undefined;
-    if (this.count === n) return this.values.slice(0, n);
+    if (binary && this.count === n) return this.values.slice(0, n);
     const out = new Array<WireNumber>(n);
     for (let i = 0; i < n; i++) out[i] = this.present[i] ? encodeNumber(this.values[i]) : null;
     return out;
@@ -119,9 +119,12 @@ export class StepColumns {
     const threshold = this.#threshold.take(n);
     if (threshold) batch.threshold = threshold;
     if (this.#layers.size > 0) {
+      // socket.io's parser refuses a packet with more than 10 binary attachments (its
+      // maxAttachments default) and drops the connection, so layer columns, which can be many,
+      // travel as wire numbers (exact too: JSON round-trips doubles, non-finite as strings).
       const layers: Record<string, Float64Array | WireNumber[]> = {};
       for (const [name, column] of this.#layers) {
-        const values = column.take(n);
+        const values = column.take(n, false);
         if (values) layers[name] = values;
       }
       batch.layers = layers;

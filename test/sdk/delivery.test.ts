@@ -60,6 +60,7 @@ describe('delivery', () => {
     expect((await summary(srv.url, run.id)).steps).toBe(600);
     const report = await run.close();
     expect(report).toMatchObject({ delivered: 600, undelivered: 0, dropped: 0, spillFile: null });
+    expect((await summary(srv.url, run.id)).status).toBe('finished');
   });
 
   it('should train with the local policy while the server is unreachable, then create the run and deliver it', async () => {

@@ -35,6 +35,18 @@ describe('StepColumns', () => {
     expect(c.length).toBe(0);
   });
 
+  it('should send layer columns as wire numbers, so a batch never exceeds socket.io\'s 10 binary attachments', () => {
+    const c = new StepColumns(2);
+    const layers: Record<string, number> = {};
+    for (let i = 0; i < 20; i++) layers[`layer${i}`] = i === 3 ? Number.NaN : i;
+    c.push(0, 1, 1, 1, 1, 1, 'apply', layers);
+    const b = c.take('r', 0);
+    const binary = Object.values(b).filter((v) => v instanceof Float64Array).length;
+    expect(binary).toBeLessThanOrEqual(6);
+    expect(b.layers!.layer3).toEqual(['NaN']);
+    expect(b.layers!.layer7).toEqual([7]);
+  });
+
   it('should send a column with gaps as wire numbers with null for missing, and omit an empty one', () => {
     const c = new StepColumns(4);
     c.push(0, 1, Number.NaN, null, null, 1, 'apply', { a: 1 });

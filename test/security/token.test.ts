@@ -47,7 +47,7 @@ describe('token auth on every write path', () => {
   it('should refuse each HTTP write without a token or with a wrong one, changing nothing', async () => {
     const before = snapshotStore(server.dbPath);
     for (const [method, path, body] of writes) {
-      for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: `Bearer ${TOKEN.toUpperCase()}` }, { authorization: `Basic ${TOKEN}` }, { 'x-token': TOKEN }]) {
+      for (const headers of <Record<string, string>[]>[{}, { authorization: 'Bearer nope' }, { authorization: `Bearer ${TOKEN.toUpperCase()}` }, { authorization: `Basic ${TOKEN}` }, { 'x-token': TOKEN }]) {
         const res = await fetch(server.url + path, { method, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
         const reply = (await res.json()) as { error: string };
         expect({ method, path, headers, status: res.status }).toEqual({ method, path, headers, status: 401 });

@@ -11,7 +11,8 @@ export interface WhatIfLine {
   threshold: Col;
 }
 
-export type DataReason = 'load' | 'append';
+/** load: a new range was fetched; append: live steps; overlay: events or what-if changed. */
+export type DataReason = 'load' | 'append' | 'overlay';
 
 export class RunData {
   readonly runId: string;
@@ -105,7 +106,7 @@ export class RunData {
 
   setEvents(events: RunEvent[]): void {
     this.events = events.slice().sort((a, b) => a.step - b.step || a.id - b.id);
-    this.#emit('load');
+    this.#emit('overlay');
   }
 
   addEvents(events: RunEvent[]): void {
@@ -117,7 +118,7 @@ export class RunData {
 
   setWhatIf(line: WhatIfLine | null): void {
     this.whatIf = line;
-    this.#emit('load');
+    this.#emit('overlay');
   }
 
   dispose(): void {

@@ -41,6 +41,7 @@ export class NormChart {
   #shown: PlotSeries;
   #shownLen = 0;
   #markers: MarkerLayer | null = null;
+  #painted = false;
 
   constructor(model: RunData, opts: NormChartOptions) {
     this.#model = model;
@@ -166,6 +167,11 @@ export class NormChart {
       });
     }
     this.#markers?.place(u, markers);
+    if (n > 0 && !this.#painted) {
+      this.#painted = true;
+      // Lets scripts measure time to the first frame with data (test/browser/first-frame.ts).
+      performance.mark('gradpilot:first-frame');
+    }
     this.#opts.onDraw?.();
   }
 }

@@ -23,7 +23,7 @@ export function compareView(ctx: AppContext, ids: string[]): View {
   const logBox = h('input', { type: 'checkbox', testid: TID.logToggle });
   const panel = new PlotPanel(
     {
-      title: 'Gradient norm (last value per bucket)',
+      title: 'Gradient norm (max per bucket, so spikes stay visible)',
       testid: TID.compareChart,
       height: 380,
       data: () => (log ? positiveOnly(data) : data),
@@ -75,7 +75,7 @@ export function compareView(ctx: AppContext, ids: string[]): View {
       if (mine !== seq) return;
       const tables = series.map((s) => {
         const p = fromStepSeries(s);
-        return [p.step, p.normLast] as uPlot.AlignedData;
+        return [p.step, p.normMax] as uPlot.AlignedData;
       });
       data = uPlot.join(tables);
       message.hidden = true;

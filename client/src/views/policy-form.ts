@@ -90,7 +90,12 @@ export class PolicyForm {
       opts.effectiveStep ? h('label', { class: 'field' }, h('span', {}, 'effective step'), this.#effective) : null,
       h('div', { class: 'actions' }, this.submit),
     );
-    this.#kind.addEventListener('change', () => this.#showFields());
+    // Kind-specific values do not carry over (percentile's warmupSteps 0 is invalid for
+    // zscore): a new kind starts from the server's defaults.
+    this.#kind.addEventListener('change', () => {
+      for (const f of FIELDS) if (f.kinds !== 'all') this.#inputs.get(f.name)!.value = '';
+      this.#showFields();
+    });
     this.el.addEventListener('submit', (e) => {
       e.preventDefault();
       const step = parseNumber(this.#effective.value);

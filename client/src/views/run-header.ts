@@ -15,7 +15,7 @@ export class RunHeader {
   constructor(runId: string) {
     this.#title = h('h2', { testid: TID.runTitle }, runId);
     this.#project = h('span', { class: 'muted' });
-    this.#status = h('span', { class: 'status' });
+    this.#status = h('span', { class: 'status', hidden: true });
     const stat = (key: string, label: string, testid?: string) => {
       const v = h('b', { testid });
       this.#cells[key] = v;
@@ -30,7 +30,7 @@ export class RunHeader {
       this.#status,
       h(
         'div',
-        { class: 'stats', testid: TID.runStats },
+        { class: 'stats', testid: TID.runStats, hidden: true },
         stat('last', 'last step', TID.runLastStepValue),
         stat('steps', 'steps'),
         stat('rate', 'steps/s'),
@@ -43,6 +43,8 @@ export class RunHeader {
   }
 
   set(s: RunSummary): void {
+    this.#status.hidden = false;
+    this.#cells.steps.closest('.stats')!.removeAttribute('hidden');
     setText(this.#title, s.name || s.id);
     setText(this.#project, s.project ? `project ${s.project}` : '');
     this.#status.className = `status status-${s.status}`;

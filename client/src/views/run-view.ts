@@ -27,11 +27,15 @@ export function runView(ctx: AppContext, runId: string): View {
   const disposers: (() => void)[] = [];
   let disposed = false;
 
-  void (async () => {
-    try {
-      header.set(await api.getRun(runId));
-    } catch (err) {
+  // The charts start loading at once, in parallel with the run's summary: a missing run
+  // then tears them down and says so, instead of the page waiting one more round trip.
+  const content = mount();
+  api.getRun(runId).then(
+    (summary) => !disposed && header.set(summary),
+    (err: unknown) => {
       if (disposed) return;
+      teardown();
+      content.remove();
       const missing = err instanceof ApiError && err.status === 404;
       el.append(
         h(
@@ -41,12 +45,14 @@ export function runView(ctx: AppContext, runId: string): View {
           h('a', { href: '#/' }, 'Back to the runs'),
         ),
       );
-      return;
-    }
-    if (!disposed) mount();
-  })();
+    },
+  );
 
-  function mount(): void {
+  function teardown(): void {
+    for (const d of disposers.splice(0)) d();
+  }
+
+  function mount(): HTMLElement {
     const model = new RunData(runId);
     const syncKey = `run-${runId}`;
     const zoom = {
@@ -101,7 +107,9 @@ export function runView(ctx: AppContext, runId: string): View {
     const follow = h('button', { type: 'button', class: 'secondary', testid: TID.followToggle }, 'following live');
     follow.addEventListener('click', () => void model.follow());
     const problem = h('div', { class: 'error-box', testid: TID.error, hidden: true });
-    el.append(
+    const content = h(
+      'div',
+      {},
       h('div', { class: 'toolbar' }, follow, h('span', { class: 'muted hint' }, 'drag to zoom · double-click for the whole run')),
       problem,
       h(
@@ -111,6 +119,7 @@ export function runView(ctx: AppContext, runId: string): View {
         h('aside', { class: 'side' }, policy.el, whatIf.el, events.el),
       ),
     );
+    el.append(content);
 
     // ---- data flow
     let layersAt = 0;
@@ -142,23 +151,22 @@ export function runView(ctx: AppContext, runId: string): View {
       if (reason === 'load') {
         problem.hidden = true;
         void loadLayers();
-      } else layersSoon();
+      } else if (reason === 'append') layersSoon();
     });
     model.onError((err) => {
       problem.hidden = false;
       setText(problem, `Could not load steps: ${errorText(err)}`);
     });
 
-    const loadAll = async () => {
-      await model.load();
+    const loadEvents = async () => {
       try {
         model.setEvents(await api.getEvents(runId));
       } catch (err) {
         problem.hidden = false;
         setText(problem, `Could not load events: ${errorText(err)}`);
       }
-      void policy.load();
     };
+    const loadAll = () => Promise.all([model.load(), loadEvents(), policy.load()]);
 
     disposers.push(
       ctx.live.join(runId),
@@ -180,18 +188,21 @@ export function runView(ctx: AppContext, runId: string): View {
       },
     );
     // Wait one frame so the charts are laid out and their width (= buckets to ask for) is known.
+    let cancelled = false;
+    disposers.push(() => (cancelled = true));
     requestAnimationFrame(() => {
-      if (disposed) return;
+      if (cancelled) return;
       model.points = norm.panel.width();
       void loadAll();
     });
+    return content;
   }
 
   return {
     el,
     dispose() {
       disposed = true;
-      for (const d of disposers) d();
+      teardown();
     },
   };
 }

@@ -1,0 +1,69 @@
+// One headless Chromium per test file, launched the way the CI machine can run it.
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+export const ARTIFACTS = path.resolve('test-artifacts');
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** A fresh page (own context: own localStorage/theme) that records page errors. */
+export async function openPage(
+  browser: Browser,
+  url: string,
+  { theme = 'light' as 'light' | 'dark', width = 1400, height = 1000 } = {},
+): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport: { width, height }, colorScheme: theme });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  return { page, errors };
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/**
+ * Counts canvas pixels close to a CSS colour (given as the name of a custom property):
+ * proof that a series was actually drawn, not just the axes.
+ */
+export function countColoredPixels(page: Page, selector: string, cssVar: string): Promise<number> {
+  return page.evaluate(
+    ({ selector, cssVar }) => {
+      const canvas = document.querySelector<HTMLCanvasElement>(selector);
+      if (!canvas) return -1;
+      const probe = document.createElement('div');
+      probe.style.color = `var(${cssVar})`;
+      document.body.append(probe);
+      const rgb = getComputedStyle(probe).color.match(/\d+/g)!.map(Number);
+      probe.remove();
+      const ctx = canvas.getContext('2d')!;
+      const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3] > 200 && Math.abs(data[i] - rgb[0]) + Math.abs(data[i + 1] - rgb[1]) + Math.abs(data[i + 2] - rgb[2]) < 60) n++;
+      }
+      return n;
+    },
+    { selector, cssVar },
+  );
+}

@@ -2,7 +2,7 @@
 // no clipping, fixed thresholds, AutoClip (percentile) and ZClip (z-score), every run
 // streamed to a gradpilot server through the SDK. See sdk/examples/experiment/RESULTS.md.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { init } from '../index.ts';
 import { startServer, type RunningServer } from '../../server/start-server.ts';
@@ -53,6 +53,7 @@ export async function run(argv: string[]): Promise<number> {
         // The runs are short and the server is local: keep undelivered steps in memory, not in a spill file.
         spillDir: null,
       });
+    const load0 = loadavg()[0];
     const t0 = performance.now();
     const results = await runExperiment({ settings, seeds: args.seeds, conditions: CONDITIONS, openRun, log: say });
     const seconds = (performance.now() - t0) / 1000;
@@ -63,6 +64,8 @@ export async function run(argv: string[]): Promise<number> {
       criteria: DEFAULT_CRITERIA,
       command: commandLine(argv),
       seconds,
+      // Other processes share the cores; the load average says how much of them the runs got.
+      machine: `${availableParallelism()} cores (1-min load average ${load0.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end)`,
       serverUrl: args.url ?? 'a temporary server',
       project: args.project,
     });

@@ -116,7 +116,7 @@ export function renderPlot(results: RunResult[], { title, caption, targetLoss, y
   });
 
   const panels = conditions.map((c) => {
-    const f: Frame = { w: 360, h: 220, left: 44, right: 8, top: 22, bottom: 20, xMax, yMin, yMax };
+    const f: Frame = { w: 360, h: 220, left: 44, right: 16, top: 22, bottom: 20, xMax, yMin, yMax };
     const parts = [axes(f, targetLoss, c)];
     for (const r of results.filter((q) => q.condition === c)) {
       const { x, y } = bucketMedians(r.trainLoss, buckets);
@@ -130,9 +130,9 @@ export function renderPlot(results: RunResult[], { title, caption, targetLoss, y
 <style>body{font-family:system-ui,sans-serif;margin:20px;max-width:1120px}p{max-width:760px;font-size:14px}.grid{display:flex;flex-wrap:wrap;gap:8px}</style>
 </head><body>
 <h1>${esc(title)}</h1>
-${caption.map((p) => `<p>${esc(p)}</p>`).join('\n')}
+${caption.map((p) => `<p>${esc(p.replace(/\*/g, ''))}</p>`).join('\n')}
 <svg xmlns="http://www.w3.org/2000/svg" width="${big.w}" height="${big.h}" role="img" aria-label="overview">${overview.join('')}</svg>
-<h2>Training loss per seed (median of ${Math.max(1, Math.round(xMax / buckets))}-step buckets; one colour per seed; dashed: target ${targetLoss})</h2>
+<h2 style="font-size:16px">Training loss per seed (median of ${Math.max(1, Math.round(xMax / buckets))}-step buckets; one colour per seed; dashed: target ${targetLoss})</h2>
 <div class="grid">
 ${panels.join('\n')}
 </div>

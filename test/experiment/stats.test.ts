@@ -49,7 +49,7 @@ describe('experiment statistics', () => {
     const lines = table.split('\n');
     expect(lines).toHaveLength(4);
     expect(lines[2]).toMatch(/^\| none \| 1\/1 \| — \| NaN \|/);
-    expect(lines[3]).toMatch(/^\| zscore \| 0\/1 \| 0.0500 ± 0 \|/);
+    expect(lines[3]).toMatch(/^\| zscore \| 0\/1 \| 0.0500 \(n=1\) \|/);
     expect(fmt(Number.POSITIVE_INFINITY)).toBe('Infinity');
     expect(fmt(3.6e36)).toBe('3.60e+36');
   });

@@ -30,7 +30,9 @@ export const TABLE_HEADER = [
 export function formatTable(rows: ConditionSummary[]): string {
   const lines = [`| ${TABLE_HEADER.join(' | ')} |`, `|${TABLE_HEADER.map((_, i) => (i === 0 ? ':--' : '--:')).join('|')}|`];
   for (const r of rows) {
-    const final = r.finalMean === null ? '—' : `${fmt(r.finalMean)} ± ${fmt(r.finalSd)}`;
+    const kept = r.seeds - r.diverged;
+    // A single surviving seed has no spread to report: say n=1 rather than "± 0".
+    const final = r.finalMean === null ? '—' : kept < 2 ? `${fmt(r.finalMean)} (n=1)` : `${fmt(r.finalMean)} ± ${fmt(r.finalSd)}`;
     const cells = [
       r.condition,
       `${r.diverged}/${r.seeds}`,

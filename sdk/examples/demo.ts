@@ -1,11 +1,8 @@
 // `npm run demo`: a real TensorFlow.js training run (vanilla RNN on the adding problem, wasm
 // backend, plain SGD with a recurrent init that makes gradients spike) streaming every step
 // to a running gradpilot server through the SDK. Open the printed URL to watch it live.
-import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
-import { computeGradients, createAddingProblem, createRnn, evaluate, useWasmBackend } from './adding-problem.ts';
 import { init, GradpilotError, type PolicyInput } from '../index.ts';
-import { clipOptimizer } from '../tfjs/index.ts';
 
 const HELP = `gradpilot demo [options]
 
@@ -73,6 +70,10 @@ export async function run(args: string[]): Promise<number> {
   }
   const url = values.url ?? process.env.GRADPILOT_URL ?? 'http://127.0.0.1:7070';
 
+  // Loaded after the arguments are checked: TensorFlow.js takes seconds to load.
+  const tf = await import('@tensorflow/tfjs');
+  const { computeGradients, createAddingProblem, createRnn, evaluate, useWasmBackend } = await import('./adding-problem.ts');
+  const { clipOptimizer } = await import('../tfjs/index.ts');
   await useWasmBackend();
   const settings = { seqLen: 20, hidden: 32, batchSize: 32, lr, recurrentScale: 1.5, seed };
   let gp;

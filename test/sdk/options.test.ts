@@ -43,3 +43,18 @@ describe('init options', () => {
     });
   }
 });
+
+describe('observe input', () => {
+  it('should refuse steps that do not increase, a missing norm, and steps after close', async () => {
+    // Nobody listens on port 9: the run works offline, which is all this needs.
+    const { init } = await import('../../sdk/index.ts');
+    const run = await init({ url, name: 'offline', spillDir: null });
+    expect(run.observe(3, { gradNorm: 1 }).action).toBe('apply');
+    expect(() => run.observe(3, { gradNorm: 1 })).toThrow(/Step 3 is not after the last observed step 3: steps must increase/);
+    expect(() => run.observe(-1, { gradNorm: 1 })).toThrow(/Expected "step" to be a non-negative integer, got -1/);
+    expect(() => run.observe(4, {} as { gradNorm: number })).toThrow(/Step 4: expected "gradNorm" to be a number, got undefined/);
+    const report = await run.close({ timeoutMs: 0 });
+    expect(report).toMatchObject({ delivered: 0, undelivered: 1, spillFile: null });
+    expect(() => run.observe(5, { gradNorm: 1 })).toThrow(expect.objectContaining({ code: 'CLOSED' }));
+  });
+});

@@ -1,0 +1,31 @@
+// The SDK's public types, checked by the type checker (npm test runs tsc first): a change that
+// breaks users' code breaks this file.
+import { describe, expectTypeOf, it } from 'vitest';
+import * as sdk from '../../sdk/index.ts';
+import type { CloseReport, Decision, InitOptions, PolicyInput, Run, StepMetrics } from '../../sdk/index.ts';
+import * as tfjs from '../../sdk/tfjs/index.ts';
+
+describe('public types', () => {
+  it('should type init, observe and close as documented', () => {
+    expectTypeOf(sdk.init).parameter(0).toEqualTypeOf<InitOptions>();
+    expectTypeOf(sdk.init).returns.resolves.toEqualTypeOf<Run>();
+    expectTypeOf<Run['observe']>().parameters.toEqualTypeOf<[number, StepMetrics]>();
+    expectTypeOf<Run['observe']>().returns.toEqualTypeOf<Decision>();
+    expectTypeOf<Run['close']>().returns.resolves.toEqualTypeOf<CloseReport>();
+    expectTypeOf<Decision['action']>().toEqualTypeOf<'apply' | 'clip' | 'skip'>();
+    expectTypeOf<InitOptions>().toHaveProperty('url').toEqualTypeOf<string>();
+  });
+
+  it('should accept a policy by kind with that kind\'s fields only', () => {
+    expectTypeOf<{ kind: 'percentile'; p: 5 }>().toMatchTypeOf<PolicyInput>();
+    expectTypeOf<{ kind: 'zscore'; z: 3; alpha: 0.9 }>().toMatchTypeOf<PolicyInput>();
+    // @ts-expect-error: `p` belongs to the percentile policy, not to zscore
+    const wrong: PolicyInput = { kind: 'zscore', p: 10 };
+    void wrong;
+  });
+
+  it('should export only the documented names', () => {
+    expectTypeOf<keyof typeof sdk>().toEqualTypeOf<'init' | 'Run' | 'GradpilotError' | 'NonFiniteGradientError' | 'DEFAULT_POLICY' | 'parsePolicy'>();
+    expectTypeOf<keyof typeof tfjs>().toEqualTypeOf<'clipOptimizer' | 'clipGradients' | 'scaleGradients' | 'gradientNorms'>();
+  });
+});

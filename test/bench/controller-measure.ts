@@ -90,7 +90,7 @@ export function baselineSelect(history: Float64Array, p: number): number {
 
 // The machine is shared: time several chunks and keep the fastest, so that a chunk in
 // which the process was descheduled does not count (the same rule for both sides).
-function timeUs(steps: number, fn: (i: number) => void, chunks = 5): number {
+function timeUs(steps: number, fn: (i: number) => void, chunks = 40): number {
   const per = Math.max(1, Math.floor(steps / chunks));
   let best = Infinity;
   let i = 0;
@@ -128,13 +128,13 @@ export function measure(size: number, { steps = 20_000 } = {}): Row {
   });
   // Baselines: a few steps each (one at 1e7 takes about a second).
   const base = Float64Array.from(log.view());
-  const baseSteps = Math.max(3, Math.min(50, Math.round(2e6 / size)));
+  const baseSteps = Math.max(3, Math.min(20, Math.round(2e6 / size)));
   const sortUs = timeUs(baseSteps, () => {
     sink += baselineSort(base, 10);
-  }, Math.min(5, baseSteps));
+  }, baseSteps);
   const selectUs = timeUs(baseSteps * 2, () => {
     sink += baselineSelect(base, 10);
-  }, 5);
+  }, baseSteps * 2);
   if (Number.isNaN(sink)) throw new Error('unreachable: keeps the work observable');
   return { size, oursUs, decideUs, sortUs, selectUs };
 }

@@ -1,7 +1,9 @@
 // The dashboard in real Chromium against a real server, with data posted by the test.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io } from 'socket.io-client';
 import { TID } from '../../client/src/testids.ts';
+import { INGEST_NAMESPACE } from '../../sdk/protocol/socket-events.ts';
 import type { PolicyVersion } from '../../sdk/protocol/api-types.ts';
 import { withServer, type TestServer } from '../support/server.ts';
 import { countColoredPixels, launchChromium, openPage, screenshot } from './support/browser.ts';
@@ -75,6 +77,21 @@ describe('dashboard in Chromium', () => {
     await poll(() => page.locator(tid(TID.eventRow)).count()).toBeGreaterThanOrEqual(1);
     await screenshot(page, 'run-light');
 
+    // Drag-select zooms every chart to that range and stops following; double-click goes back.
+    const follow = page.locator(tid(TID.followToggle));
+    const box = (await page.locator(`${tid(TID.normChart)} .u-over`).boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.45, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await poll(() => follow.textContent()).toMatch(/zoomed to \d+–\d+/);
+    await page.mouse.dblclick(box.x + box.width / 2, box.y + box.height / 2);
+    await poll(() => follow.textContent()).toBe('following live');
+
+    await page.click(tid(TID.logToggle));
+    await poll(() => countColoredPixels(page, canvas, '--c-norm')).toBeGreaterThan(300);
+    await screenshot(page, 'run-log-light');
+
     await page.click(tid(TID.themeToggle));
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     await poll(() => countColoredPixels(page, canvas, '--c-norm')).toBeGreaterThan(300);
@@ -124,6 +141,16 @@ describe('dashboard in Chromium', () => {
     expect(version.policy).toMatchObject({ kind: 'zscore', z: 3 });
     await poll(() => page.locator(tid(TID.policyCurrent)).textContent()).toContain('zscore');
     await poll(() => page.locator(`${tid(TID.policyHistory)} tbody tr`).count()).toBe(2);
+
+    // An SDK acknowledges the switch: the page shows it live.
+    const sdk = io(`${server.url}${INGEST_NAMESPACE}`, { transports: ['websocket'] });
+    try {
+      const reply = await sdk.timeout(5000).emitWithAck('policyAck', { runId: id, version: 2, rank: 0, appliedAtStep: 500, late: false });
+      expect(reply).toEqual({ ok: true, result: null });
+      await poll(() => page.locator(tid(TID.policyAcks)).textContent()).toContain('rank 0 @ step 500');
+    } finally {
+      sdk.close();
+    }
 
     await form.locator('select[name=kind]').selectOption('percentile');
     await form.locator('input[name=p]').fill('150');

@@ -27,7 +27,7 @@ export class EventsList {
       h(
         'div',
         { class: 'scroll' },
-        h('table', { class: 'events' }, h('thead', {}, h('tr', {}, ...['step', 'kind', '‖g‖', 'detail', 'at'].map((t) => h('th', {}, t)))), this.#tbody),
+        h('table', { class: 'events' }, h('thead', {}, h('tr', {}, ...['step', 'kind', '‖g‖', 'detail'].map((t) => h('th', {}, t)))), this.#tbody),
       ),
     );
   }
@@ -41,12 +41,18 @@ export class EventsList {
       const g = decodeNumber(e.gradNorm);
       const tr = h(
         'tr',
-        { id: `event-${e.id}`, class: `event event-${e.kind}`, testid: TID.eventRow, 'data-step': e.step, 'data-kind': e.kind },
+        {
+          id: `event-${e.id}`,
+          class: `event event-${e.kind}`,
+          testid: TID.eventRow,
+          'data-step': e.step,
+          'data-kind': e.kind,
+          title: `detected ${fmtTime(e.createdAt)} · click to zoom to step ${e.step}`,
+        },
         h('td', { class: 'num' }, e.step),
         h('td', {}, h('span', { class: `pill pill-${e.kind}` }, e.kind.replace('_', ' '))),
         h('td', { class: 'num' }, fmtNum(typeof g === 'number' ? g : null)),
         h('td', { class: 'detail' }, e.detail),
-        h('td', {}, fmtTime(e.createdAt)),
       );
       tr.addEventListener('click', () => this.#onPick(e));
       return tr;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../sdk/protocol/api-types.ts';
 import { run } from '../../sdk/examples/experiment.ts';
+import { screenshot } from '../../sdk/examples/experiment/screenshot.ts';
 import { CONDITIONS } from '../../sdk/examples/experiment/settings.ts';
 import { withServer, type TestServer } from '../support/server.ts';
 
@@ -63,5 +64,12 @@ describe('npm run experiment -- --quick', () => {
     expect([...kinds].sort()).toEqual(['fixed', 'off', 'percentile', 'zscore']);
     const fixed = runs.find((r) => r.name.startsWith('fixed 0.1 '));
     expect(fixed?.policy.policy.maxNorm).toBe(0.1);
+  });
+
+  it('should render results.html to a PNG in real Chromium', async () => {
+    const png = readFileSync(await screenshot(out));
+    // PNG signature, and an image larger than an empty page's.
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(png.length).toBeGreaterThan(20_000);
   });
 });

@@ -22,6 +22,8 @@ export class RefusedError extends Error {
 export interface ConnectionHooks {
   connected(): void;
   disconnected(reason: string): void;
+  /** The server refused the connection itself (e.g. a missing or wrong token). */
+  refused(message: string): void;
   policy(push: PolicyPush): void;
 }
 
@@ -66,6 +68,7 @@ export class Connection {
       log('cannot connect: %s', err.message);
       // A refusal by the server's middleware (e.g. a bad token) stops socket.io's own retries.
       if (!this.#socket.active && !this.#closed) {
+        hooks.refused(err.message);
         setTimeout(() => this.#closed || this.#socket.connect(), reconnectDelayMaxMs).unref();
       }
     });

@@ -48,7 +48,7 @@ export class Outbox {
   #firstBuilt: number | null = null;
   #lastBuilt: number | null = null;
   /** The server is unreachable: sealed batches go straight to the spill file. */
-  away = true;
+  away = false;
 
   constructor(runId: string, batchSize: number, maxMemorySteps: number, spill: SpillFile | null) {
     this.#runId = runId;

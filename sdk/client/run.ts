@@ -147,6 +147,7 @@ export class Run {
         this.#outbox.disconnected();
         this.#emit('connection', { connected: false });
       },
+      refused: (message) => this.#fail(new GradpilotError(`The server at ${o.url} refused the connection: ${message}`, 'INVALID_OPTION')),
       policy: (push) => this.#offer(push),
     });
     this.#timer = setInterval(() => this.#tick(), o.flushIntervalMs);
@@ -387,6 +388,8 @@ export class Run {
   }
 
   #tick(): void {
+    // A flush interval without the server: from now on batches go to the spill file.
+    if (!this.#ready && !this.#outbox.away) this.#outbox.disconnected();
     if (this.#outbox.pendingSteps > 0) this.#outbox.seal();
     this.#pump();
   }

@@ -2,7 +2,8 @@
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { init, type Run } from '../../sdk/index.ts';
-import { RestartableServer, sleep, storedSteps, summary, tempDir, yieldToEventLoop } from './helpers.ts';
+import { withServer } from '../support/server.ts';
+import { RestartableServer, sleep, storedSteps, summary, tempDir, waitFor, yieldToEventLoop } from './helpers.ts';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -102,5 +103,20 @@ describe('delivery', () => {
     for (let s = 30; s < 40; s++) second.observe(s, { gradNorm: norm(s) });
     expect(await second.flush({ timeoutMs: 10_000 })).toBe(true);
     expectExactly(await storedSteps(srv.url, 'spilled-run'), 40);
+  });
+
+  it('should say why a server with a token refuses it, and deliver with the right token', async () => {
+    const srv = await withServer({ token: 'sesame' });
+    cleanup.push(() => srv.close());
+    const dir = spillDir();
+    const wrong = track(await init({ url: srv.url, name: 'no-token', spillDir: dir, reconnectDelayMaxMs: 100 }));
+    wrong.observe(0, { gradNorm: 1 });
+    await waitFor(() => wrong.status().lastError !== null, 10_000, 'the refusal');
+    expect(wrong.status().lastError).toMatch(/refused/i);
+    expect(wrong.status().ready).toBe(false);
+    const right = track(await init({ url: srv.url, name: 'token', token: 'sesame', spillDir: dir, flushIntervalMs: 20 }));
+    right.observe(0, { gradNorm: 1 });
+    expect(await right.flush({ timeoutMs: 10_000 })).toBe(true);
+    expect((await summary(srv.url, right.id)).steps).toBe(1);
   });
 });

@@ -161,6 +161,7 @@ describe('Outbox', () => {
   it('should write sealed batches straight to disk while the server is away', () => {
     const d = dir();
     const o = new Outbox('r', 5, 1000, new SpillFile(d, header('r')));
+    o.away = true;
     fill(o, 0, 12);
     expect(o.counts()).toMatchObject({ undelivered: 12, spilled: 10 });
     const kept = o.closeSpill();

@@ -3,7 +3,6 @@
 // memory is the controller's state (8 bytes per finite norm), not the file.
 
 import { createReadStream } from 'node:fs';
-import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { Controller, DEFAULT_POLICY, parsePolicy, type Policy } from '../../sdk/controller/index.ts';
@@ -80,10 +79,22 @@ export async function replayStream(policy: Policy, input: Readable, output: Writ
   let lineNo = 0;
   let index = 0;
   let chunk = 'step,gradNorm,threshold,coef,action,events\n';
+  // A reader that goes away (`| head`) ends the replay quietly: EPIPE arrives either as a
+  // throw from a synchronous pipe write or as an 'error' event.
   let closed = false;
-  output.once('error', () => {
+  const onError = (): void => {
     closed = true;
-  });
+  };
+  output.on('error', onError);
+  const emit = (text: string): boolean => {
+    try {
+      return output.write(text);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
+      closed = true;
+      return true;
+    }
+  };
   for await (const line of lines) {
     lineNo++;
     if (format === null) {
@@ -113,12 +124,24 @@ export async function replayStream(policy: Policy, input: Readable, output: Writ
     chunk += `${d.step},${formatCsvNumber(d.gradNorm)},${formatCsvNumber(d.threshold)},${formatCsvNumber(d.coef)},${d.action},${d.events.join('|')}\n`;
     if (chunk.length >= 1 << 16) {
       if (closed) break;
-      const ok = output.write(chunk);
+      const ok = emit(chunk);
       chunk = '';
-      if (!ok) await Promise.race([once(output, 'drain'), once(output, 'close')]);
+      if (!ok && !closed) await writable(output);
     }
   }
-  if (!closed && chunk.length > 0) output.write(chunk);
+  // The listener stays: a late EPIPE from the last asynchronous write must not crash us.
+  if (!closed && chunk.length > 0) emit(chunk);
+}
+
+/** Resolves when the stream can take more, or will never (closed, failed). */
+function writable(stream: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off('drain', done).off('close', done).off('error', done);
+      resolve();
+    };
+    stream.on('drain', done).on('close', done).on('error', done);
+  });
 }
 
 /** Where the command reads and writes: the process's streams, or a test's. */

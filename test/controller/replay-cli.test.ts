@@ -104,6 +104,21 @@ describe.concurrent('gradpilot replay (spawned)', () => {
     expect(rows).toEqual(expectedRows(DEFAULT_POLICY, norms, steps).map((row) => row.join(',')));
   });
 
+  it('should stop quietly with exit code 0 when the reader goes away (| head)', async () => {
+    const file = join(dir, 'long.txt');
+    writeFileSync(file, Array.from({ length: 50_000 }, (_, i) => String(1 + (i % 17) / 10)).join('\n'));
+    const result = await new Promise<Result>((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, 'replay', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+      child.stdout.once('data', () => child.stdout.destroy());
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout: '', stderr }));
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+  });
+
   it('should show an example with --help', async () => {
     const r = await replay(['--help']);
     expect(r.code).toBe(0);

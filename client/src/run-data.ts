@@ -12,6 +12,12 @@ export interface WhatIfLine {
 }
 
 /** load: a new range was fetched; append: live steps; overlay: events or what-if changed. */
+/** A policy version's switch step, drawn as a vertical line on the norm chart. */
+export interface PolicyMark {
+  step: number;
+  label: string;
+}
+
 export type DataReason = 'load' | 'append' | 'overlay';
 
 export class RunData {
@@ -19,6 +25,7 @@ export class RunData {
   series: PlotSeries = emptySeries();
   events: RunEvent[] = [];
   whatIf: WhatIfLine | null = null;
+  policyMarks: PolicyMark[] = [];
   following = true;
   from: number | undefined;
   to: number | undefined;
@@ -118,6 +125,13 @@ export class RunData {
 
   setWhatIf(line: WhatIfLine | null): void {
     this.whatIf = line;
+    this.#emit('overlay');
+  }
+
+  setPolicyMarks(marks: PolicyMark[]): void {
+    const key = (m: PolicyMark[]) => m.map((x) => `${x.step}:${x.label}`).join();
+    if (key(marks) === key(this.policyMarks)) return;
+    this.policyMarks = marks;
     this.#emit('overlay');
   }
 

@@ -139,3 +139,14 @@ export function floorIndex(xs: ArrayLike<number>, value: number): number {
   }
   return found;
 }
+
+/** A what-if threshold resampled onto chart x values (the last replay bucket <= x). */
+export function alignWhatIf(xs: number[], line: { step: number[]; threshold: Col } | null): Col {
+  const out: Col = new Array(xs.length).fill(null);
+  if (!line || line.step.length === 0) return out;
+  for (let i = 0; i < xs.length; i++) {
+    const j = floorIndex(line.step, xs[i]);
+    out[i] = j >= 0 ? line.threshold[j] : null;
+  }
+  return out;
+}

@@ -7,7 +7,7 @@ import type { RunEvent } from '../../../sdk/protocol/api-types.ts';
 import { h } from '../dom.ts';
 import { fmtNum } from '../format.ts';
 import type { RunData } from '../run-data.ts';
-import { floorIndex, type Col, type PlotSeries } from '../series.ts';
+import { alignWhatIf, type Col, type PlotSeries } from '../series.ts';
 import { TID } from '../testids.ts';
 import type { Palette } from '../theme.ts';
 import { MarkerLayer, type Marker } from './markers.ts';
@@ -18,17 +18,6 @@ export interface NormChartOptions extends ZoomHandlers {
   onEventClick?: (event: RunEvent) => void;
   /** After every redraw (the heatmap follows this chart's x scale). */
   onDraw?: () => void;
-}
-
-/** The what-if threshold resampled onto the chart's x values (last replay bucket <= x). */
-export function alignWhatIf(xs: number[], line: { step: number[]; threshold: Col } | null): Col {
-  const out: Col = new Array(xs.length).fill(null);
-  if (!line || line.step.length === 0) return out;
-  for (let i = 0; i < xs.length; i++) {
-    const j = floorIndex(line.step, xs[i]);
-    out[i] = j >= 0 ? line.threshold[j] : null;
-  }
-  return out;
 }
 
 const positive = (c: Col): Col => c.map((v) => (v !== null && v > 0 ? v : null));
@@ -155,6 +144,23 @@ export class NormChart {
         });
       }
     }
+    // Policy switches: a dotted line at each version's effective step.
+    ctx.strokeStyle = pal.muted;
+    ctx.fillStyle = pal.muted;
+    ctx.lineWidth = pr;
+    ctx.setLineDash([3 * pr, 3 * pr]);
+    ctx.font = `${11 * pr}px system-ui, sans-serif`;
+    ctx.textBaseline = 'bottom';
+    for (const m of this.#model.policyMarks) {
+      const x = Math.round(u.valToPos(m.step, 'x', true));
+      if (x < left || x > left + width) continue;
+      ctx.beginPath();
+      ctx.moveTo(x, top);
+      ctx.lineTo(x, top + height);
+      ctx.stroke();
+      ctx.fillText(m.label, x + 4 * pr, top + height - 16 * pr);
+    }
+    ctx.setLineDash([]);
     ctx.restore();
     for (const e of this.#model.events) {
       if (e.kind === 'nonfinite') continue;

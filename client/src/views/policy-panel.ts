@@ -55,8 +55,11 @@ export class PolicyPanel {
   #applied: number | null = null;
   #formFilled = false;
 
-  constructor(runId: string) {
+  readonly #onChange: (state: PolicyState) => void;
+
+  constructor(runId: string, onChange: (state: PolicyState) => void = () => {}) {
     this.#runId = runId;
+    this.#onChange = onChange;
     this.#current = h('div', { class: 'policy-current', testid: TID.policyCurrent }, 'loading…');
     this.#history = h('tbody');
     this.#message = h('p', { class: 'message', testid: TID.policyMessage, role: 'status' });
@@ -120,6 +123,7 @@ export class PolicyPanel {
       this.#form.setPolicy(c.policy);
       this.#formFilled = true;
     }
+    this.#onChange(state);
   }
 
   async #apply(policy: Record<string, unknown>, effectiveStep: number | undefined): Promise<void> {

@@ -101,7 +101,13 @@ export function runView(ctx: AppContext, runId: string): View {
       return { left: u.bbox.left / uPlot.pxRatio, width: u.bbox.width / uPlot.pxRatio, min, max };
     });
     const panels: PlotPanel[] = [norm.panel, loss.panel, lr.panel, coef.panel];
-    const policy = new PolicyPanel(runId);
+    const policy = new PolicyPanel(runId, (state) =>
+      model.setPolicyMarks(
+        state.history
+          .filter((v) => v.version > 1)
+          .map((v) => ({ step: v.effectiveStep, label: `v${v.version} ${v.policy.kind}` })),
+      ),
+    );
     const whatIf = new WhatIfPanel(model, () => norm.panel.width());
 
     const follow = h('button', { type: 'button', class: 'secondary', testid: TID.followToggle }, 'following live');

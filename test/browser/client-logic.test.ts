@@ -1,0 +1,156 @@
+// The dashboard's pure logic (no DOM): decoding series, live appends, what-if alignment,
+// heatmap spike detection, routes, policy text.
+import { describe, expect, it } from 'vitest';
+import { normalizePolicyState } from '../../client/src/api.ts';
+import { firstSpike, toGrid } from '../../client/src/charts/heatmap-model.ts';
+import { parseRoute } from '../../client/src/router.ts';
+import { alignWhatIf, appendLive, floorIndex, fromStepSeries } from '../../client/src/series.ts';
+import { describeAcks, describePolicy } from '../../client/src/views/policy-panel.ts';
+import type { PolicyVersion, StepSeries } from '../../sdk/protocol/api-types.ts';
+import type { WireNumber } from '../../sdk/protocol/wire-number.ts';
+
+function col(values: WireNumber[]) {
+  return { min: values, max: values, last: values };
+}
+
+function rawSeries(norms: WireNumber[]): StepSeries {
+  const step = norms.map((_, i) => i);
+  return {
+    runId: 'r',
+    from: 0,
+    to: norms.length - 1,
+    bucketSize: 1,
+    step,
+    lastStep: step,
+    count: step.map(() => 1),
+    nonFinite: norms.map((n) => (typeof n === 'string' ? 1 : 0)),
+    clipped: step.map(() => 0),
+    skipped: step.map(() => 0),
+    gradNorm: col(norms),
+    loss: col(norms.map(() => 1)),
+    lr: col(norms.map(() => null)),
+    threshold: col(norms.map(() => 2)),
+    coef: col(norms.map(() => 1)),
+  };
+}
+
+const percentile = {
+  kind: 'percentile' as const,
+  p: 10,
+  window: null,
+  warmupSteps: 0,
+  maxNorm: null,
+  minThreshold: null,
+  maxThreshold: null,
+  onNonFinite: 'skip' as const,
+  skipOnSpike: false,
+  spikeZ: 6,
+  explosionFactor: 10,
+};
+
+function version(v: number, acks: PolicyVersion['acks'] = []): PolicyVersion {
+  return { version: v, effectiveStep: v * 100, policy: percentile, createdAt: '2026-01-01T00:00:00Z', author: 'api', acks };
+}
+
+describe('series decoding', () => {
+  it('should turn non-finite norms into gaps for uPlot but keep them as markers and raw values', () => {
+    const s = fromStepSeries(rawSeries([1, 'NaN', 'Infinity', 2]));
+    expect(s.normLast).toEqual([1, null, null, 2]);
+    expect(s.nonFinite).toEqual([0, 1, 1, 0]);
+    expect(Number.isNaN(s.normLastRaw[1])).toBe(true);
+    expect(s.normLastRaw[2]).toBe(Number.POSITIVE_INFINITY);
+    expect(s.lr).toEqual([null, null, null, null]);
+  });
+
+  it('should mark a raw NaN row even when the nonFinite count says 0', () => {
+    const series = rawSeries([1, 'NaN']);
+    series.nonFinite = [0, 0];
+    expect(fromStepSeries(series).nonFinite).toEqual([0, 1]);
+  });
+
+  it('should append live steps after the last one, skipping resent and out-of-range steps', () => {
+    const s = fromStepSeries(rawSeries([1, 2]));
+    const appended = appendLive(
+      s,
+      {
+        runId: 'r',
+        step: [1, 2, 3, 9],
+        gradNorm: [5, 'NaN', 3, 4],
+        loss: [null, null, null, null],
+        lr: [null, null, null, null],
+        threshold: [2, 2, 2, 2],
+        coef: [1, 0, 0.6, 0.5],
+        action: ['clip', 'skip', 'clip', 'clip'],
+      },
+      3,
+    );
+    expect(appended).toBe(2);
+    expect(s.step).toEqual([0, 1, 2, 3]);
+    expect(s.normLast).toEqual([1, 2, null, 3]);
+    expect(s.nonFinite).toEqual([0, 0, 1, 0]);
+    expect(s.skipped).toEqual([0, 0, 1, 0]);
+    expect(s.clipped).toEqual([0, 0, 0, 1]);
+  });
+
+  it('should align a what-if threshold onto the chart steps by the last bucket at or before each step', () => {
+    expect(floorIndex([0, 10, 20], 15)).toBe(1);
+    expect(floorIndex([0, 10, 20], -1)).toBe(-1);
+    expect(alignWhatIf([0, 5, 10, 25], { step: [0, 10, 20], threshold: [1, 2, 3] })).toEqual([1, 1, 2, 3]);
+    expect(alignWhatIf([0, 5], null)).toEqual([null, null]);
+  });
+});
+
+describe('per-layer heatmap', () => {
+  it('should name the layer whose norm jumped first relative to its own median', () => {
+    const grid = toGrid({
+      runId: 'r',
+      bucketSize: 10,
+      step: [0, 10, 20, 30, 40],
+      names: ['a', 'b', 'c'],
+      max: [
+        [1, 1, 1, 50, 1],
+        [100, 100, 800, 100, 100],
+        [1, 1, 1, 1, 1],
+      ],
+    });
+    expect(grid.median).toEqual([1, 100, 1]);
+    expect(firstSpike(grid)).toEqual({ layer: 1, bucket: 2, step: 20, ratio: 8 });
+  });
+
+  it('should count a non-finite layer norm as a spike and report none for a calm range', () => {
+    const nan = toGrid({ runId: 'r', bucketSize: 1, step: [0, 1], names: ['a', 'b'], max: [[1, 1], ['NaN', 1]] });
+    expect(firstSpike(nan)).toMatchObject({ layer: 1, step: 0 });
+    const calm = toGrid({ runId: 'r', bucketSize: 1, step: [0, 1], names: ['a'], max: [[1, 2]] });
+    expect(firstSpike(calm)).toBeNull();
+  });
+});
+
+describe('routes and policy text', () => {
+  it('should parse deep links', () => {
+    expect(parseRoute('#/runs/abc')).toEqual({ name: 'run', runId: 'abc' });
+    expect(parseRoute('#/runs/a%20b/')).toEqual({ name: 'run', runId: 'a b' });
+    expect(parseRoute('#/compare/a,b')).toEqual({ name: 'compare', runIds: ['a', 'b'] });
+    expect(parseRoute('')).toEqual({ name: 'runs' });
+    expect(parseRoute('#/nonsense')).toEqual({ name: 'runs' });
+  });
+
+  it('should describe a policy by its own parameters and the SDK acks by rank', () => {
+    expect(describePolicy(percentile)).toBe('percentile p=10 window=full warmupSteps=0');
+    expect(describePolicy({ ...percentile, maxNorm: 5 })).toBe('percentile p=10 window=full warmupSteps=0 maxNorm=5');
+    expect(describeAcks(version(2))).toBe('no SDK ack yet');
+    expect(
+      describeAcks(
+        version(2, [
+          { rank: 1, appliedAtStep: 250, late: true, at: '' },
+          { rank: 0, appliedAtStep: 200, late: false, at: '' },
+        ]),
+      ),
+    ).toBe('rank 0 @ step 200, rank 1 @ step 250 (late)');
+  });
+
+  it('should accept the policy as current + history in any order, or as a bare version', () => {
+    expect(normalizePolicyState({ current: version(2), history: [version(2), version(1)] }).history.map((v) => v.version)).toEqual([1, 2]);
+    expect(normalizePolicyState(version(3))).toEqual({ current: version(3), history: [version(3)] });
+    expect(normalizePolicyState([version(1), version(2)]).current.version).toBe(2);
+  });
+});

@@ -1,0 +1,117 @@
+// `npm run bench`: every performance figure of gradpilot in ONE table, each beside its
+// baseline measured in the same run. It reuses each area's own benchmark code:
+//   controller  test/bench/controller-measure.ts  (percentile step vs AutoClip's copy+quickselect/sort)
+//   SDK         test/bench/sdk.bench.ts           (run.observe vs a tfjs training step)
+//   server      test/bench/server-contenders.ts   (ingest vs raw SQLite; query growth 1e4..1e7)
+//   live        test/load/run-load.ts             (50 runs; gradpilot vs a bare socket.io relay)
+//   dashboard   test/bench/perf/first-paint.ts    (1M-step run vs 1e4 in Chromium)
+// Options: --quick (smaller sizes, shorter runs; for trying it out, not for the README).
+import os from 'node:os';
+import { measure as measureController } from './controller-measure.ts';
+import { measureFirstPaint } from './perf/first-paint.ts';
+import { measureIngest, measureQueries } from './perf/ingest-query.ts';
+import { measureLiveLatency } from './perf/live-latency.ts';
+import { measureSdkOverhead } from './perf/sdk-overhead.ts';
+import { percentile } from '../load/run-load.ts';
+
+interface Row {
+  figure: string;
+  ours: string;
+  baseline: string;
+  ratio: string;
+  target: string;
+}
+
+const quick = process.argv.includes('--quick');
+const rows: Row[] = [];
+const failures: string[] = [];
+const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
+
+const us = (ms: number) => (ms >= 1 ? `${ms.toFixed(2)} ms` : `${(ms * 1000).toFixed(2)} µs`);
+const rate = (n: number) => `${Math.round(n).toLocaleString('en-US')} steps/s`;
+const times = (x: number) => `${x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2)}x`;
+const exp = (n: number) => n.toExponential(0).replace('+', '');
+
+async function section(name: string, fn: () => Promise<void> | void): Promise<void> {
+  const t0 = performance.now();
+  log(`${name}...`);
+  try {
+    await fn();
+    log(`${name} done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  } catch (err) {
+    failures.push(`${name}: ${(err as Error).message}`);
+    rows.push({ figure: name, ours: 'FAILED', baseline: '', ratio: '', target: (err as Error).message.slice(0, 80) });
+  }
+}
+
+const started = performance.now();
+const load0 = os.loadavg()[0];
+
+await section('controller', () => {
+  measureController(2e4, { steps: 20_000 }); // JIT warm-up, as controller-measure's runTable does
+  for (const size of quick ? [1e4, 1e5] : [1e4, 1e5, 1e6]) {
+    const r = measureController(size);
+    rows.push({
+      figure: `controller: percentile step (p=10, full history of ${exp(size)})`,
+      ours: us(r.oursUs / 1000),
+      baseline: `${us(r.selectUs / 1000)} (AutoClip step: copy + quickselect)`,
+      ratio: `${times(r.selectUs / r.oursUs)} faster`,
+      target: size === 1e6 ? '>= 10,000x, ~1 µs' : '',
+    });
+    if (size === (quick ? 1e5 : 1e6)) {
+      rows.push({ figure: `controller: Controller.decide, history ${exp(size)}`, ours: us(r.decideUs / 1000), baseline: `${us(r.sortUs / 1000)} (AutoClip step: copy + sort)`, ratio: `${times(r.sortUs / r.decideUs)} faster`, target: '' });
+    }
+  }
+});
+
+await section('SDK overhead', async () => {
+  const s = await measureSdkOverhead();
+  rows.push({ figure: 'SDK: run.observe per step (decide + record + send)', ours: us(s.observeMs), baseline: `${us(s.tfStepMs)} (tfjs RNN training step, wasm)`, ratio: `${((s.observeMs / s.tfStepMs) * 100).toFixed(3)} % of the step`, target: '<= 1 %' });
+  rows.push({ figure: 'SDK: gradientNorms (tfjs adapter)', ours: us(s.normMs), baseline: `${us(s.tfStepMs)} (same tfjs step)`, ratio: `${((s.normMs / s.tfStepMs) * 100).toFixed(2)} % of the step`, target: '' });
+});
+
+await section('ingest', async () => {
+  const f = await measureIngest({ rounds: quick ? 5 : 15 });
+  rows.push({ figure: 'ingest: socket /ingest (binary columns, acked after commit)', ours: rate(f.socket), baseline: `${rate(f.raw)} (raw better-sqlite3 insert)`, ratio: `${(f.socket / f.raw).toFixed(2)}x raw`, target: '>= 0.5x raw' });
+  rows.push({ figure: 'ingest: HTTP POST /api/runs/:id/steps (JSON)', ours: rate(f.http), baseline: `${rate(f.raw)} (same raw insert)`, ratio: `${(f.http / f.raw).toFixed(2)}x raw`, target: '' });
+});
+
+await section('query', () => {
+  const sizes = quick ? [10_000, 1_000_000] : [10_000, 1_000_000, 10_000_000];
+  const q = measureQueries(sizes, { log });
+  const base = q.get(10_000)!;
+  for (const n of sizes) {
+    rows.push({ figure: `query: points=1000 over a run of ${exp(n)} steps`, ours: us(q.get(n)!), baseline: n === 10_000 ? '(the baseline)' : `${us(base)} (same query, 1e4 steps)`, ratio: n === 10_000 ? '1x' : `${(q.get(n)! / base).toFixed(2)}x`, target: n === 10_000_000 ? '<= 2x of 1e4' : '' });
+  }
+});
+
+await section('live latency', async () => {
+  const l = await measureLiveLatency({ runs: 50, seconds: quick ? 4 : 15 });
+  const g = l.gradpilot;
+  const r = l.relay;
+  if (g.errors.length > 0 || g.stepsLive !== g.stepsSent) throw new Error(`load had ${g.errors.length} errors, ${g.stepsSent - g.stepsLive} steps not pushed`);
+  const pair = (xs: number[], ys: number[], p: number) => ({ ours: `${percentile(xs, p).toFixed(1)} ms`, baseline: `${percentile(ys, p).toFixed(1)} ms (bare socket.io relay, same load)`, ratio: `${(percentile(xs, p) / percentile(ys, p)).toFixed(2)}x` });
+  const load = `50 runs x 100 steps/s, ${Math.round(g.stepsAcked / g.seconds).toLocaleString('en-US')} steps/s stored`;
+  rows.push({ figure: `live: step -> dashboard p50 (${load})`, ...pair(g.dashboardMs, r.dashboardMs, 50), target: '' });
+  rows.push({ figure: 'live: step -> dashboard p99', ...pair(g.dashboardMs, r.dashboardMs, 99), target: '' });
+  rows.push({ figure: 'live: ingest batch -> ack p50', ...pair(g.ingestMs, r.ingestMs, 50), target: '' });
+  rows.push({ figure: 'live: ingest batch -> ack p99', ...pair(g.ingestMs, r.ingestMs, 99), target: '' });
+});
+
+await section('first paint', async () => {
+  const p = await measureFirstPaint({ steps: quick ? 200_000 : 1_000_000, repeats: quick ? 2 : 5, log });
+  rows.push({ figure: `dashboard: first paint of a ${exp(p.steps)}-step run (Chromium)`, ours: `${p.ms.toFixed(0)} ms`, baseline: `${p.baselineMs.toFixed(0)} ms (a ${exp(p.baselineSteps)}-step run)`, ratio: `${(p.ms / p.baselineMs).toFixed(2)}x`, target: '' });
+});
+
+const header = '| figure | gradpilot | baseline (same run) | ratio | target |\n|---|---:|---:|---:|---|';
+const body = rows.map((r) => `| ${r.figure} | ${r.ours} | ${r.baseline} | ${r.ratio} | ${r.target} |`).join('\n');
+const minutes = ((performance.now() - started) / 60_000).toFixed(1);
+process.stdout.write(
+  `\n${header}\n${body}\n\n` +
+    `node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown cpu'}), load average ${load0.toFixed(1)} at start and ` +
+    `${os.loadavg()[0].toFixed(1)} at the end; ${minutes} min${quick ? '; --quick' : ''}\n`,
+);
+if (failures.length > 0) {
+  process.stderr.write(`bench: ${failures.length} section(s) failed:\n${failures.join('\n')}\n`);
+  process.exitCode = 1;
+}

@@ -13,7 +13,7 @@
 //   previous MEDIAN_WINDOW finite norms, or this step is a spike and at least
 //   EXPLOSION_SPIKES of the last EXPLOSION_STEPS steps (this one included) were spikes.
 
-import { decodeNumber, encodeNumber } from '../protocol/wire-number.ts';
+import { decodeNumber, encodeNumber, type WireNumber } from '../protocol/wire-number.ts';
 import { percentileOfSorted } from './percentile.ts';
 import type { CommonPolicyOptions, EventKind } from './types.ts';
 
@@ -29,9 +29,9 @@ export type DetectorOptions = Pick<CommonPolicyOptions, 'spikeZ' | 'explosionFac
 export interface DetectorState {
   /** Finite norms seen. */
   count: number;
-  mean: number | string | null;
+  mean: WireNumber;
   /** Population variance; during the first MIN_HISTORY norms, their running sum instead. */
-  var: number | string | null;
+  var: WireNumber;
   /** The last MEDIAN_WINDOW finite norms, oldest first. */
   recent: number[];
   /** 1 for each of the last EXPLOSION_STEPS steps that was a spike, oldest first. */

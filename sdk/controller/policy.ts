@@ -4,7 +4,14 @@
 
 import type { CommonPolicyOptions, Policy, PolicyKind } from './types.ts';
 
-/** A policy that failed validation; `field` names the offending field ('' for the whole policy). */
+/**
+ * A policy that failed validation; `field` names the offending field ('' for the whole policy).
+ *
+ * @example
+ * try { parsePolicy(body.policy); } catch (err) {
+ *   if (err instanceof PolicyError) res.status(400).json({ error: err.message, field: err.field });
+ * }
+ */
 export class PolicyError extends TypeError {
   readonly field: string;
 
@@ -41,7 +48,12 @@ const KIND_DEFAULTS = {
   off: {},
 } as const;
 
-/** AutoClip with the paper's defaults: p = 10 over the full history. */
+/**
+ * AutoClip with the paper's defaults: p = 10 over the full history.
+ *
+ * @example
+ * const controller = new Controller(DEFAULT_POLICY);
+ */
 export const DEFAULT_POLICY: Policy = Object.freeze({ kind: 'percentile', ...COMMON_DEFAULTS, ...KIND_DEFAULTS.percentile });
 
 // Names people bring from the reference implementations (ZClip, clip_grad_norm_) and

@@ -1,14 +1,14 @@
 // ZClip's statistics and rule (Kumar et al. 2025, as its reference implementation does
 // it), operation for operation as /shared/algorithms.md spells it out; see zscoreStep.
 
-import { decodeNumber, encodeNumber } from '../protocol/wire-number.ts';
+import { decodeNumber, encodeNumber, type WireNumber } from '../protocol/wire-number.ts';
 import type { ZScorePolicy } from './types.ts';
 
 export interface ZScoreState {
   /** Warm-up norms until the statistics start; null afterwards. */
   buffer: number[] | null;
-  mean: number | string | null;
-  var: number | string | null;
+  mean: WireNumber;
+  var: WireNumber;
   /** Finite norms the statistics have seen (warm-up included). */
   count: number;
 }

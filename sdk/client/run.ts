@@ -1,16 +1,16 @@
 // A run as the training loop sees it: observe() decides with the local controller and
 // records the step, synchronously; everything that talks to the server happens beside it.
 import debug from 'debug';
-import { Controller, DEFAULT_POLICY, parsePolicy } from '../controller/index.ts';
+import { Controller, DEFAULT_POLICY } from '../controller/index.ts';
 import type { ControllerState, Decision, Policy } from '../controller/types.ts';
-import type { ColumnarBatch } from '../protocol/api-types.ts';
-import type { PolicyPush } from '../protocol/socket-events.ts';
 import { Connection, RefusedError } from './connection.ts';
 import { GradpilotError, NonFiniteGradientError } from './errors.ts';
 import type { ResolvedOptions } from './options.ts';
 import { Outbox, type OutboxCounts } from './outbox.ts';
-import { PolicySchedule, type AppliedPolicy } from './policy-schedule.ts';
-import { findOrphanSpills, readSpill, removeSpill, SpillFile } from './spill-file.ts';
+import { PolicyFollower } from './policy-follower.ts';
+import type { AppliedPolicy } from './policy-schedule.ts';
+import { OrphanSpills } from './orphan-spills.ts';
+import { SpillFile } from './spill-file.ts';
 
 const log = debug('gradpilot:sdk:run');
 const MAX_IN_FLIGHT = 4;
@@ -54,14 +54,6 @@ export interface RunEvents {
   error: (err: Error) => void;
 }
 
-function sameJson(a: unknown, b: unknown): boolean {
-  const canon = (v: unknown): unknown =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])]))
-      : v;
-  return JSON.stringify(canon(a)) === JSON.stringify(canon(b));
-}
-
 /**
  * A training run. Create it with `init()`; call `observe()` once per training step.
  *
@@ -84,7 +76,7 @@ export class Run {
 
   readonly #o: ResolvedOptions;
   #controller: Controller;
-  readonly #schedule = new PolicySchedule();
+  readonly #policies: PolicyFollower;
   readonly #outbox: Outbox;
   readonly #conn: Connection;
   readonly #timer: NodeJS.Timeout;
@@ -96,12 +88,8 @@ export class Run {
   #generation = 0;
   #closed = false;
   #lastError: string | null = null;
-  #pendingAcks: AppliedPolicy[] = [];
-  #acksInFlight = 0;
   #idleWaiters: (() => void)[] = [];
-  #adopted: { path: string; batches: ColumnarBatch[] }[] = [];
-  /** Steps of a dead process's spill files this run delivered. */
-  #adoptedDelivered = 0;
+  readonly #orphans: OrphanSpills;
   /** The controller state of a resumed run is in place (from the server, or given). */
   #resumed: boolean;
   /** The server was told about the resume (it supersedes stored steps after fromStep). */
@@ -126,16 +114,15 @@ export class Run {
         gradpilot: 1, pid: process.pid,
         run: { id: o.id, name: o.name, project: o.project, config: o.config, policy: o.policy },
       });
-      for (const path of findOrphanSpills(o.spillDir, o.id)) {
-        try {
-          this.#adopted.push({ path, batches: readSpill(path).batches });
-          log('will deliver %s first', path);
-        } catch (err) {
-          log('cannot read %s: %s', path, (err as Error).message);
-        }
-      }
     }
+    this.#orphans = OrphanSpills.load(streams ? o.spillDir : null, o.id);
     this.#outbox = new Outbox(o.id, o.batchSize, o.maxMemorySteps, spill);
+    this.#policies = new PolicyFollower(o.id, o.rank, {
+      send: (ack) => this.#conn.request('policyAck', ack, o.ackTimeoutMs),
+      applied: (applied) => this.#emit('policy', applied),
+      error: (err) => this.#fail(err),
+      settled: () => this.#checkIdle(),
+    });
     this.#conn = new Connection(o.url, o.token, o.reconnectDelayMaxMs, {
       connected: () => {
         this.#emit('connection', { connected: true });
@@ -144,11 +131,12 @@ export class Run {
       disconnected: () => {
         this.#generation++;
         this.#ready = false;
+        this.#policies.online = false;
         this.#outbox.disconnected();
         this.#emit('connection', { connected: false });
       },
       refused: (message) => this.#fail(new GradpilotError(`The server at ${o.url} refused the connection: ${message}`, 'INVALID_OPTION')),
-      policy: (push) => this.#offer(push),
+      policy: (push) => this.#policies.offer(push, this.#controller, this.#lastStep),
     });
     this.#timer = setInterval(() => this.#tick(), o.flushIntervalMs);
     this.#timer.unref();
@@ -180,10 +168,7 @@ export class Run {
     if (typeof gradNorm !== 'number') {
       throw new GradpilotError(`Step ${step}: expected "gradNorm" to be a number, got ${typeof gradNorm}`, 'INVALID_STEP');
     }
-    if (step >= this.#schedule.nextEffectiveStep) {
-      const applied = this.#schedule.due(step);
-      if (applied) this.#apply(applied);
-    }
+    this.#policies.beforeStep(step, this.#controller);
     const d = this.#controller.decide({ step, gradNorm, loss: loss ?? null });
     this.#lastStep = step;
     if (this.rank === 0 && this.#outbox.record(step, gradNorm, loss, lr, d.threshold, d.coef, d.action, layers)) {
@@ -202,7 +187,7 @@ export class Run {
 
   /** The server's version of the policy in force (0 until the server's first answer). */
   get policyVersion(): number {
-    return this.#schedule.version;
+    return this.#policies.version;
   }
 
   /**
@@ -225,7 +210,7 @@ export class Run {
   status(): RunStatusInfo {
     return {
       ...this.#counts(), connected: this.#conn.connected, ready: this.#ready,
-      policyVersion: this.#schedule.version, pendingPolicyVersions: this.#schedule.pendingVersions, lastStep: this.#lastStep, lastError: this.#lastError,
+      policyVersion: this.#policies.version, pendingPolicyVersions: this.#policies.pendingVersions, lastStep: this.#lastStep, lastError: this.#lastError,
     };
   }
 
@@ -289,20 +274,9 @@ export class Run {
     return report;
   }
 
-  /** The outbox's counts, plus a dead process's steps this run adopted. */
+  /** The outbox's counts, plus the orphaned spill files' steps. */
   #counts(): OutboxCounts {
-    const c = this.#outbox.counts();
-    c.delivered += this.#adoptedDelivered;
-    for (const a of this.#adopted) {
-      for (const b of a.batches) {
-        c.undelivered += b.step.length;
-        const first = Number(b.step[0]);
-        const last = Number(b.step[b.step.length - 1]);
-        if (c.firstUndeliveredStep === null || first < c.firstUndeliveredStep) c.firstUndeliveredStep = first;
-        if (c.lastUndeliveredStep === null || last > c.lastUndeliveredStep) c.lastUndeliveredStep = last;
-      }
-    }
-    return c;
+    return this.#orphans.addTo(this.#outbox.counts());
   }
 
   /** @private Resolves when a resumed run has its controller state. */
@@ -342,15 +316,9 @@ export class Run {
       }
       if (!current()) return;
       const joined = await this.#conn.request('join', { runId: o.id, rank: o.rank, worldSize: o.worldSize }, o.ackTimeoutMs);
-      while (this.#adopted.length > 0) {
-        const { path, batches } = this.#adopted[0];
-        while (batches.length > 0) {
-          await this.#conn.request('steps', { ...batches[0], runId: o.id }, o.ackTimeoutMs);
-          this.#adoptedDelivered += batches.shift()!.step.length;
-        }
-        removeSpill(path);
-        this.#adopted.shift();
-      }
+      await this.#orphans.deliver(o.id, (batch) => this.#conn.request('steps', batch, o.ackTimeoutMs), (err, path) => {
+        this.#fail(new GradpilotError(`The server refused spilled steps of run "${o.id}" from ${path}: ${err.message}`, 'INVALID_STEP'));
+      });
       if (!this.#resumeSent) {
         const r = await this.#conn.request('resume', { runId: o.id, ...(o.fromStep !== null ? { fromStep: o.fromStep } : {}) }, o.ackTimeoutMs);
         if (!current()) return;
@@ -363,11 +331,13 @@ export class Run {
         }
       }
       if (!current()) return;
-      this.#offer({ runId: o.id, version: joined.policy.version, effectiveStep: joined.policy.effectiveStep, policy: joined.policy.policy });
+      const { version, effectiveStep, policy } = joined.policy;
+      this.#policies.offer({ runId: o.id, version, effectiveStep, policy }, this.#controller, this.#lastStep);
       this.#ready = true;
+      this.#policies.online = true;
       this.#outbox.away = false;
       this.#pump();
-      this.#sendAcks();
+      this.#policies.flush();
       this.#checkIdle();
     } catch (err) {
       if (err instanceof RefusedError || err instanceof GradpilotError) {
@@ -420,7 +390,7 @@ export class Run {
   }
 
   #isIdle(): boolean {
-    return this.#outbox.idle && this.#adopted.length === 0 && this.#pendingAcks.length === 0 && this.#acksInFlight === 0;
+    return this.#outbox.idle && this.#orphans.empty && this.#policies.idle;
   }
 
   #checkIdle(): void {
@@ -428,65 +398,6 @@ export class Run {
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const w of waiters) w();
-  }
-
-  // ---------------------------------------------------------------------------------------
-  // Policies from the server.
-
-  #offer(raw: PolicyPush): void {
-    if (raw.runId !== this.id) return;
-    if (raw.version <= this.#schedule.version) return;
-    let push: PolicyPush;
-    try {
-      push = { ...raw, policy: parsePolicy(raw.policy) };
-    } catch (err) {
-      // Keep training with the policy in force rather than crash the training loop.
-      this.#fail(new GradpilotError(`Ignored policy version ${raw.version} from the server: ${(err as Error).message}`, 'INVALID_OPTION', { cause: err }));
-      return;
-    }
-    if (sameJson(push.policy, this.#controller.policy) && (this.#lastStep === null || push.effectiveStep <= this.#lastStep + 1)) {
-      // Already in force (the run's own initial policy, or a resumed state that includes it).
-      this.#schedule.adopt(push.version);
-      this.#queueAck({ version: push.version, effectiveStep: push.effectiveStep, policy: push.policy, appliedAtStep: push.effectiveStep, late: false });
-      return;
-    }
-    const late = this.#schedule.offer(push, this.#lastStep);
-    if (late) this.#apply(late);
-  }
-
-  #apply(applied: AppliedPolicy): void {
-    this.#controller.setPolicy(applied.policy);
-    log('policy v%d in force from step %d%s', applied.version, applied.appliedAtStep, applied.late ? ' (late)' : '');
-    this.#queueAck(applied);
-  }
-
-  #queueAck(applied: AppliedPolicy): void {
-    this.#pendingAcks.push(applied);
-    this.#emit('policy', applied);
-    // Never from inside observe(): the ack goes out once the step returned.
-    if (this.#ready) queueMicrotask(() => this.#sendAcks());
-  }
-
-  #sendAcks(): void {
-    if (!this.#ready) return;
-    const acks = this.#pendingAcks.splice(0);
-    for (const a of acks) {
-      this.#acksInFlight++;
-      this.#conn.request('policyAck', {
-        runId: this.id, version: a.version, rank: this.rank, appliedAtStep: a.appliedAtStep, late: a.late,
-      }, this.#o.ackTimeoutMs).then(
-        () => {
-          this.#acksInFlight--;
-          this.#checkIdle();
-        },
-        (err: Error) => {
-          this.#acksInFlight--;
-          if (err instanceof RefusedError) this.#fail(err);
-          else this.#pendingAcks.push(a);
-          this.#checkIdle();
-        },
-      );
-    }
   }
 
   #fail(err: Error): void {

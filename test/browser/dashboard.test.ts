@@ -90,6 +90,7 @@ describe('dashboard in Chromium', () => {
 
     await page.click(tid(TID.logToggle));
     await poll(() => countColoredPixels(page, canvas, '--c-norm')).toBeGreaterThan(300);
+    await poll(() => page.locator(`${tid(TID.nonFiniteMarker)}:visible`).count()).toBeGreaterThanOrEqual(1);
     await screenshot(page, 'run-log-light');
 
     await page.click(tid(TID.themeToggle));

@@ -19,7 +19,10 @@ export class MarkerLayer {
   readonly #pool: HTMLButtonElement[] = [];
   readonly #clicks = new WeakMap<HTMLButtonElement, () => void>();
 
+  readonly plot: uPlot;
+
   constructor(u: uPlot) {
+    this.plot = u;
     this.#layer = document.createElement('div');
     this.#layer.className = 'marker-layer';
     u.over.appendChild(this.#layer);

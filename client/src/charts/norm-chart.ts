@@ -94,7 +94,6 @@ export class NormChart {
       ],
       bands: [{ series: [1, 2], fill: pal.band + '55' }],
       hooks: {
-        ready: [(u) => (this.#markers = new MarkerLayer(u))],
         draw: [(u) => this.#draw(u, pal)],
       },
     };
@@ -172,7 +171,9 @@ export class NormChart {
         onClick: () => this.#opts.onEventClick?.(e),
       });
     }
-    this.#markers?.place(u, markers);
+    // Made here, not in a ready hook: the first draw of a rebuilt chart comes before ready.
+    if (this.#markers?.plot !== u) this.#markers = new MarkerLayer(u);
+    this.#markers.place(u, markers);
     if (n > 0 && !this.#painted) {
       this.#painted = true;
       // Lets scripts measure time to the first frame with data (test/browser/first-frame.ts).

@@ -69,6 +69,10 @@ export class Controller {
   decide(input: StepInput): Decision {
     const policy = this.#policy;
     const g = input.gradNorm;
+    if (typeof g !== 'number') {
+      // A string such as "NaN" from JSON must be decoded first (decodeNumber), not guessed at.
+      throw new TypeError(`Expected "gradNorm" to be a number (NaN and ±Infinity allowed), got ${typeof g}`);
+    }
     const events = this.#detector.observe(g, input.loss);
     const stats: DecisionStats = {
       percentile: null,

@@ -237,3 +237,11 @@ describe('controller: policy changes and state', () => {
     expect(b.decide({ step: 3, gradNorm: 2 })).toStrictEqual(c.decide({ step: 3, gradNorm: 2 }));
   });
 });
+
+describe('controller: input', () => {
+  it('should reject a gradNorm that is not a number instead of treating it as NaN', () => {
+    const c = new Controller(DEFAULT_POLICY);
+    expect(() => c.decide({ step: 0, gradNorm: 'NaN' as unknown as number })).toThrow(/Expected "gradNorm" to be a number/);
+    expect(c.decide({ step: 0, gradNorm: 1 }).stats.historySize).toBe(1);
+  });
+});

@@ -29,13 +29,16 @@ themeButton.addEventListener('click', () => setTheme(currentTheme() === 'dark' ?
 onThemeChange(showThemeLabel);
 showThemeLabel();
 
+const awayBar = h('div', { class: 'error-bar', testid: TID.connectionBanner, hidden: true, role: 'alert' });
+errorBar.before(awayBar);
 live.onState((state, detail) => {
   status.className = `conn conn-${state}`;
   status.dataset.state = state;
-  setText(
-    status,
-    state === 'connected' ? 'live' : state === 'connecting' ? 'connecting…' : `server away, reconnecting…${detail ? ` (${detail})` : ''}`,
-  );
+  setText(status, state === 'connected' ? 'live' : state === 'connecting' ? 'connecting…' : 'server away');
+  awayBar.hidden = state !== 'disconnected';
+  if (state === 'disconnected') {
+    setText(awayBar, `The server is not reachable${detail ? ` (${detail})` : ''}. Reconnecting by itself; the charts catch up when it is back.`);
+  }
 });
 
 const ctx: AppContext = {

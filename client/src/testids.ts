@@ -2,6 +2,7 @@
 // views cannot drift apart.
 export const TID = {
   connection: 'connection-status',
+  connectionBanner: 'connection-banner',
   error: 'error-message',
   themeToggle: 'theme-toggle',
   runsTable: 'runs-table',

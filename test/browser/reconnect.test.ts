@@ -41,10 +41,12 @@ it('should say the server is away, then reconnect by itself and show new steps',
     await server.close();
     await poll(() => status.getAttribute('data-state')).toBe('disconnected');
     expect(await status.textContent()).toContain('server away');
+    await poll(() => page.locator(tid(TID.connectionBanner)).textContent()).toContain('Reconnecting by itself');
     await screenshot(page, 'server-away-light');
 
     server = await startServer({ db, port, host: '127.0.0.1' });
     await poll(() => status.getAttribute('data-state')).toBe('connected');
+    expect(await page.locator(tid(TID.connectionBanner)).isVisible()).toBe(false);
     // Steps that arrive after the reconnect reach the page: the run room was joined again.
     await postSteps(server.url, id, makeSteps({ steps: 1, start: 100 }));
     await poll(() => last.textContent()).toBe('100');

@@ -18,8 +18,11 @@ export class PercentileHistory {
     this.#log = log;
     this.window = window;
     this.#tree = new OrderStatTree({ deletable: window !== null });
-    const start = window === null ? 0 : Math.max(0, log.length - window);
-    for (let i = start; i < log.length; i++) this.#tree.insert(log.get(i), i);
+    if (window === null) {
+      this.#tree.loadSorted(log.view().slice().sort());
+    } else {
+      for (let i = Math.max(0, log.length - window); i < log.length; i++) this.#tree.insert(log.get(i), i);
+    }
   }
 
   get size(): number {

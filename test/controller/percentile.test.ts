@@ -166,3 +166,23 @@ describe('insert-only order-statistic tree', () => {
     expect(() => tree.delete(values[0], 0)).toThrow(/insert-only/);
   });
 });
+
+describe('bulk-loaded order-statistic tree', () => {
+  for (const n of [1, 47, 48, 49, 3000, 200_000]) {
+    it(`should equal inserts one by one after loading ${n} sorted values and inserting more`, () => {
+      const rand = mulberry32(n);
+      const values = Array.from({ length: n }, () => Math.floor(rand() * 1000) / 7);
+      const tree = new OrderStatTree({ deletable: false });
+      tree.loadSorted(Float64Array.from(values).sort());
+      for (let i = 0; i < 5000; i++) {
+        const v = Math.floor(rand() * 1000) / 7;
+        values.push(v);
+        tree.insert(v, 0);
+      }
+      const sorted = Float64Array.from(values).sort();
+      expect(tree.size).toBe(sorted.length);
+      expect(tree.toArray()).toEqual(sorted);
+      for (let k = 0; k < sorted.length; k += Math.max(1, Math.floor(sorted.length / 300))) expect(tree.at(k)).toBe(sorted[k]);
+    });
+  }
+});

@@ -21,7 +21,15 @@ export interface ClipResult {
   grads: tf.NamedTensorMap | null;
 }
 
-/** Multiplies every gradient by `coef`; coef 0 gives zeros even where a gradient is NaN. */
+/**
+ * Multiplies every gradient by `coef` (new tensors, yours to dispose); coef 0 gives zeros even
+ * where a gradient is NaN, so a scaled-away NaN step cannot poison the weights.
+ *
+ * @example
+ * const scaled = scaleGradients(grads, decision.coef);
+ * optimizer.applyGradients(scaled);
+ * tf.dispose(scaled);
+ */
 export function scaleGradients(grads: Gradients, coef: number): tf.NamedTensorMap {
   const out: tf.NamedTensorMap = {};
   for (const [name, t] of entries(grads)) out[name] = coef === 0 ? tf.zerosLike(t) : tf.tidy(() => tf.mul(t, coef));

@@ -76,12 +76,16 @@ export function clipOptimizer<O extends tf.Optimizer>(run: Run, optimizer: O, { 
   clipped.minimize = function clippedMinimize(f: () => tf.Scalar, returnCost = false, varList?: tf.Variable[]): tf.Scalar | null {
     // tf's minimize computes the cost, then calls this.applyGradients: keep the cost tensor
     // alive so applyGradients reads it together with the norm.
-    const cost = minimize(() => {
-      const value = f();
-      pendingLoss = value;
-      return value;
-    }, true, varList);
-    pendingLoss = null;
+    let cost: tf.Scalar | null;
+    try {
+      cost = minimize(() => {
+        const value = f();
+        pendingLoss = value;
+        return value;
+      }, true, varList);
+    } finally {
+      pendingLoss = null;
+    }
     if (returnCost) return cost;
     cost?.dispose();
     return null;

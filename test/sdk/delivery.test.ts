@@ -2,8 +2,9 @@
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { init, type Run } from '../../sdk/index.ts';
+import type { LayerSeries } from '../../sdk/protocol/api-types.ts';
 import { withServer } from '../support/server.ts';
-import { RestartableServer, sleep, storedSteps, summary, tempDir, waitFor, yieldToEventLoop } from './helpers.ts';
+import { getJson, RestartableServer, sleep, storedSteps, summary, tempDir, waitFor, yieldToEventLoop } from './helpers.ts';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -118,5 +119,22 @@ describe('delivery', () => {
     right.observe(0, { gradNorm: 1 });
     expect(await right.flush({ timeoutMs: 10_000 })).toBe(true);
     expect((await summary(srv.url, right.id)).steps).toBe(1);
+  });
+
+  it('should deliver per-layer norms of many layers over the socket, non-finite ones exactly', async () => {
+    const srv = await server();
+    // No spill file: spilled batches travel as JSON, which would hide a binary-only problem.
+    const run = track(await init({ url: srv.url, name: 'layers', batchSize: 4, flushIntervalMs: 20, spillDir: null }));
+    const names = Array.from({ length: 14 }, (_, i) => `block${i}/kernel`);
+    for (let s = 0; s < 8; s++) {
+      run.observe(s, { gradNorm: s + 1, layers: Object.fromEntries(names.map((n, i) => [n, i === 5 && s === 3 ? Number.NaN : i + s])) });
+    }
+    expect(await run.flush({ timeoutMs: 10_000 })).toBe(true);
+    expect(run.status()).toMatchObject({ connected: true, delivered: 8 });
+    const layers = await getJson<LayerSeries>(`${srv.url}/api/runs/${run.id}/layers?points=100`);
+    expect([...layers.names].sort()).toEqual([...names].sort());
+    const k = layers.names.indexOf('block5/kernel');
+    expect(layers.max[k][3]).toBe('NaN');
+    expect(layers.max[layers.names.indexOf('block13/kernel')][7]).toBe(20);
   });
 });

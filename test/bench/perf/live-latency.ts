@@ -7,8 +7,10 @@ import { type LoadResult, runLoad } from '../../load/run-load.ts';
 import { REPO_ROOT, ServerProcess, cleanEnv } from '../../support/server-process.ts';
 
 export interface LiveLatency {
-  gradpilot: LoadResult;
-  relay: LoadResult;
+  /** One run at 100 steps/s: the path's own latency. */
+  light: { gradpilot: LoadResult; relay: LoadResult };
+  /** `runs` runs at 100 steps/s each. */
+  heavy: { gradpilot: LoadResult; relay: LoadResult };
 }
 
 async function withRelay<T>(fn: (url: string) => Promise<T>): Promise<T> {
@@ -33,14 +35,21 @@ async function withRelay<T>(fn: (url: string) => Promise<T>): Promise<T> {
   }
 }
 
-export async function measureLiveLatency({ runs = 50, seconds = 10 } = {}): Promise<LiveLatency> {
-  const load = { runs, durationMs: seconds * 1000, batchSteps: 10, intervalMs: 100 };
-  const relay = await withRelay((url) => runLoad({ url, ...load }));
+export async function measureLiveLatency({ runs = 50, seconds = 10, lightSeconds = 5 } = {}): Promise<LiveLatency> {
+  const heavy = { runs, durationMs: seconds * 1000, batchSteps: 10, intervalMs: 100 };
+  const light = { ...heavy, runs: 1, durationMs: lightSeconds * 1000 };
+  const relay = await withRelay(async (url) => {
+    await runLoad({ url, ...light, durationMs: 1000 }); // warm-up
+    return { light: await runLoad({ url, ...light }), heavy: await runLoad({ url, ...heavy }) };
+  });
   const server = new ServerProcess();
   try {
     await server.start();
-    const gradpilot = await runLoad({ url: server.url, ...load });
-    return { gradpilot, relay };
+    // Warm-up: tsx compiles modules on first use and V8 optimises the ingest path.
+    await runLoad({ url: server.url, ...heavy, durationMs: 2000 });
+    const lightResult = await runLoad({ url: server.url, ...light });
+    const heavyResult = await runLoad({ url: server.url, ...heavy });
+    return { light: { gradpilot: lightResult, relay: relay.light }, heavy: { gradpilot: heavyResult, relay: relay.heavy } };
   } finally {
     await server.dispose();
   }

@@ -4,7 +4,7 @@
 import type { Action } from '../controller/types.ts';
 import type { ColumnarBatch } from '../protocol/api-types.ts';
 import debug from 'debug';
-import type { SpillFile, SpillRef } from './spill-file.ts';
+import { batchToJson, type SpillFile, type SpillRef } from './spill-file.ts';
 import { StepColumns } from './step-columns.ts';
 
 const log = debug('gradpilot:sdk:outbox');
@@ -18,6 +18,8 @@ interface Entry {
   batch: ColumnarBatch | null;
   spill: SpillRef | null;
   inFlight: boolean;
+  /** Connections that dropped while this batch was in flight. */
+  drops: number;
 }
 
 /** What is undelivered, for `close()` and `run.status()`. */
@@ -76,7 +78,7 @@ export class Outbox {
     const batch = this.#builder.take(this.#runId, this.#seq);
     const entry: Entry = {
       seq: this.#seq++, steps: batch.step.length, firstStep: this.#firstBuilt!, lastStep: this.#lastBuilt!,
-      batch, spill: null, inFlight: false,
+      batch, spill: null, inFlight: false, drops: 0,
     };
     this.#firstBuilt = this.#lastBuilt = null;
     this.#queue.push(entry);
@@ -95,7 +97,10 @@ export class Outbox {
         continue;
       }
       if (inFlight >= limit) break;
-      const batch = entry.batch ?? this.#spill!.read(entry.spill!);
+      let batch = entry.batch ?? this.#spill!.read(entry.spill!);
+      // A batch that keeps dropping the connection goes as plain JSON (exact too), in case its
+      // binary form is what the server cannot take.
+      if (entry.drops >= 2 && entry.batch) batch = JSON.parse(batchToJson(batch)) as ColumnarBatch;
       entry.inFlight = true;
       inFlight++;
       out.push({ seq: entry.seq, batch });
@@ -125,6 +130,7 @@ export class Outbox {
   disconnected(): void {
     this.away = true;
     for (const entry of this.#queue) {
+      if (entry.inFlight) entry.drops++;
       entry.inFlight = false;
       this.#toDisk(entry);
     }

@@ -125,12 +125,15 @@ describe('delivery', () => {
     const srv = await server();
     // No spill file: spilled batches travel as JSON, which would hide a binary-only problem.
     const run = track(await init({ url: srv.url, name: 'layers', batchSize: 4, flushIntervalMs: 20, spillDir: null }));
+    let drops = 0;
+    run.on('connection', ({ connected }) => void (connected || drops++));
     const names = Array.from({ length: 14 }, (_, i) => `block${i}/kernel`);
     for (let s = 0; s < 8; s++) {
       run.observe(s, { gradNorm: s + 1, layers: Object.fromEntries(names.map((n, i) => [n, i === 5 && s === 3 ? Number.NaN : i + s])) });
     }
     expect(await run.flush({ timeoutMs: 10_000 })).toBe(true);
     expect(run.status()).toMatchObject({ connected: true, delivered: 8 });
+    expect(drops).toBe(0); // socket.io drops a connection on a packet with over 10 binary attachments
     const layers = await getJson<LayerSeries>(`${srv.url}/api/runs/${run.id}/layers?points=100`);
     expect([...layers.names].sort()).toEqual([...names].sort());
     const k = layers.names.indexOf('block5/kernel');

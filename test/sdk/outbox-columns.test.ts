@@ -131,6 +131,19 @@ describe('Outbox', () => {
     expect(o.idle).toBe(true);
   });
 
+  it('should send a batch as plain JSON after the connection dropped twice while it was in flight', () => {
+    const o = new Outbox('r', 2, 100, null);
+    o.away = false;
+    fill(o, 0, 2);
+    expect(o.takeSendable(1)[0].batch.gradNorm).toBeInstanceOf(Float64Array);
+    o.disconnected();
+    o.away = false;
+    expect(o.takeSendable(1)[0].batch.gradNorm).toBeInstanceOf(Float64Array);
+    o.disconnected();
+    o.away = false;
+    expect(o.takeSendable(1)[0].batch.gradNorm).toEqual([0, 1]);
+  });
+
   it('should keep memory bounded by spilling, and lose nothing', () => {
     const d = dir();
     const spill = new SpillFile(d, header('r'));

@@ -1,4 +1,4 @@
-// `npm run bench`: the percentile threshold's per-step cost against AutoClip's own step
+// `npm run bench:vitest`: the percentile threshold's per-step cost against AutoClip's own step
 // (np.percentile over the whole history: copy + quickselect, or copy + sort), measured in
 // the same run. Prints the README table, then vitest's benches (whose summary prints the
 // ratio too). The table alone: `npx tsx test/bench/controller-bench.ts`.

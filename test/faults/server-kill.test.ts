@@ -39,7 +39,7 @@ describe('server killed with SIGKILL during ingest', () => {
 
     const runId = `kill9-${Date.now().toString(36)}`;
     const sdk = new StreamerProcess({
-      url: server.url, id: runId, spillDir, to: 10_000_000, stepsPerTick: 40, tickMs: 10, batchSize: 100, flushIntervalMs: 50,
+      url: server.url, id: runId, spillDir, to: 10_000_000, stepsPerTick: 20, tickMs: 10, batchSize: 100, flushIntervalMs: 50,
     });
     cleanup.push(() => sdk.kill9());
     await sdk.started;

@@ -39,7 +39,9 @@ const common = {
   spillDir: cfg.spillDir,
   batchSize: cfg.batchSize ?? 100,
   flushIntervalMs: cfg.flushIntervalMs ?? 50,
-  ackTimeoutMs: 3000,
+  // Long: a kill is seen at once as a closed socket; a short timeout would only make a slow
+  // server's batches be resent out of order, and acknowledged steps would stop being a prefix.
+  ackTimeoutMs: 30_000,
   reconnectDelayMaxMs: 250,
   ...(cfg.token ? { token: cfg.token } : {}),
 };

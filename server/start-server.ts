@@ -62,7 +62,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   // ── wire the parts ──
   const store = new Store(db);
-  const metrics = new Metrics({ defaults: true });
+  const metrics = new Metrics();
   const activity = new RunActivity();
   const httpServer = http.createServer();
   const io = new IoServer(httpServer, { maxHttpBufferSize: MAX_BODY_BYTES * 2, serveClient: false });

@@ -89,6 +89,19 @@ export type NumericColumn = (typeof NUMERIC_COLUMNS)[number];
  * a double (NaN and ±Infinity included) or null for "missing".
  */
 export interface StepColumns {
+  step: ArrayLike<number>;
+  gradNorm: ArrayLike<number | null>;
+  loss: ArrayLike<number | null>;
+  lr: ArrayLike<number | null>;
+  threshold: ArrayLike<number | null>;
+  coef: ArrayLike<number | null>;
+  action: ArrayLike<Action | null>;
+  /** Layer name -> one norm (or null) per step. */
+  layers: Map<string, ArrayLike<number | null>>;
+}
+
+/** StepColumns built up step by step. */
+export interface StepArrays extends StepColumns {
   step: number[];
   gradNorm: (number | null)[];
   loss: (number | null)[];
@@ -96,11 +109,10 @@ export interface StepColumns {
   threshold: (number | null)[];
   coef: (number | null)[];
   action: (Action | null)[];
-  /** Layer name -> one norm (or null) per step. */
   layers: Map<string, (number | null)[]>;
 }
 
-export function emptyColumns(): StepColumns {
+export function emptyColumns(): StepArrays {
   return { step: [], gradNorm: [], loss: [], lr: [], threshold: [], coef: [], action: [], layers: new Map() };
 }
 
@@ -117,7 +129,7 @@ function checkLayerCount(n: number): void {
 const STEP_KEYS = ['step', 'gradNorm', 'loss', 'lr', 'threshold', 'coef', 'action', 'layers'] as const;
 
 /** Validates the body of `POST /api/runs/:id/steps`: `{ steps: WireStep[] }`. */
-export function validateStepsBody(body: unknown): StepColumns {
+export function validateStepsBody(body: unknown): StepArrays {
   if (!isPlainObject(body)) throw new ValidationError(`Expected a JSON object { "steps": [...] }, got ${describe(body)}`);
   rejectUnknownKeys(body, ['steps'], 'the body');
   const steps = body.steps;
@@ -159,7 +171,7 @@ export function validateStepsBody(body: unknown): StepColumns {
  * A numeric column of a socket batch: a Float64Array as sent (arrives at the server as a
  * Buffer/Uint8Array of little-endian doubles), a plain ArrayBuffer, or an array of WireNumber.
  */
-export function decodeColumn(value: unknown, field: string, length: number | null): (number | null)[] {
+export function decodeColumn(value: unknown, field: string, length: number | null): ArrayLike<number | null> {
   if (Array.isArray(value)) {
     if (length !== null && value.length !== length) {
       throw new ValidationError(`Expected "${field}" to have ${length} entries (one per step), got ${value.length}`);
@@ -169,7 +181,8 @@ export function decodeColumn(value: unknown, field: string, length: number | nul
     return out;
   }
   let bytes: Uint8Array | null = null;
-  if (value instanceof Float64Array) return checkLength(Array.from(value), field, length);
+  // Binary columns are used in place (no copy): this is the SDK's hot path.
+  if (value instanceof Float64Array) return checkLength(value, field, length);
   if (value instanceof ArrayBuffer) bytes = new Uint8Array(value);
   else if (value instanceof Uint8Array) bytes = value;
   if (bytes === null) {
@@ -182,10 +195,10 @@ export function decodeColumn(value: unknown, field: string, length: number | nul
   // (new Uint8Array(x) copies; Buffer#slice would not).
   const aligned = bytes.byteOffset % 8 === 0 ? bytes : new Uint8Array(bytes);
   const doubles = new Float64Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 8);
-  return checkLength(Array.from(doubles), field, length);
+  return checkLength(doubles, field, length);
 }
 
-function checkLength(values: (number | null)[], field: string, length: number | null): (number | null)[] {
+function checkLength<T extends ArrayLike<number | null>>(values: T, field: string, length: number | null): T {
   if (length !== null && values.length !== length) {
     throw new ValidationError(`Expected "${field}" to have ${length} entries (one per step), got ${values.length}`);
   }
@@ -212,19 +225,26 @@ export function validateColumnarBatch(batch: unknown): ValidBatch {
   const rawSteps = decodeColumn(batch.step, 'step', null);
   checkBatchSize(rawSteps.length, 'step');
   const n = rawSteps.length;
-  const out = emptyColumns();
-  for (let i = 0; i < n; i++) out.step.push(parseStep(rawSteps[i], `step[${i}]`));
+  for (let i = 0; i < n; i++) parseStep(rawSteps[i], `step[${i}]`);
   if (batch.gradNorm === undefined) throw new ValidationError('Missing "gradNorm": every batch needs the gradient norm column');
-  out.gradNorm = decodeColumn(batch.gradNorm, 'gradNorm', n);
-  for (const name of ['loss', 'lr', 'threshold', 'coef'] as const) {
+  const optional = (name: 'loss' | 'lr' | 'threshold' | 'coef') => {
     const v = batch[name];
-    out[name] = v === undefined || v === null ? new Array<number | null>(n).fill(null) : decodeColumn(v, name, n);
-  }
-  if (batch.action === undefined || batch.action === null) out.action = new Array<Action | null>(n).fill(null);
-  else {
+    return v === undefined || v === null ? new Array<number | null>(n).fill(null) : decodeColumn(v, name, n);
+  };
+  const columns: StepColumns = {
+    step: rawSteps as ArrayLike<number>,
+    gradNorm: decodeColumn(batch.gradNorm, 'gradNorm', n),
+    loss: optional('loss'),
+    lr: optional('lr'),
+    threshold: optional('threshold'),
+    coef: optional('coef'),
+    action: new Array<Action | null>(n).fill(null),
+    layers: new Map(),
+  };
+  if (batch.action !== undefined && batch.action !== null) {
     if (!Array.isArray(batch.action)) throw new ValidationError(`Expected "action" to be an array of "apply" | "clip" | "skip" | null, got ${describe(batch.action)}`);
     if (batch.action.length !== n) throw new ValidationError(`Expected "action" to have ${n} entries (one per step), got ${batch.action.length}`);
-    out.action = batch.action.map((a: unknown, i: number) => parseAction(a, `action[${i}]`));
+    columns.action = batch.action.map((a: unknown, i: number) => parseAction(a, `action[${i}]`));
   }
   if (batch.layers !== undefined && batch.layers !== null) {
     if (!isPlainObject(batch.layers)) throw new ValidationError(`Expected "layers" to be an object { name: column }, got ${describe(batch.layers)}`);
@@ -232,8 +252,8 @@ export function validateColumnarBatch(batch: unknown): ValidBatch {
     checkLayerCount(entries.length);
     for (const [name, col] of entries) {
       parseName(name, 'layers key');
-      out.layers.set(name, decodeColumn(col, `layers.${name}`, n));
+      columns.layers.set(name, decodeColumn(col, `layers.${name}`, n));
     }
   }
-  return { runId, seq, columns: out };
+  return { runId, seq, columns };
 }

@@ -2,7 +2,7 @@
 // Level 1..3 buckets are 64, 4096 and 262144 steps wide (bucket = floor(step / width)), so a
 // query over any range reads at most a few thousand rows whatever the run's length.
 import type { Db } from './open-database.ts';
-import { type BucketAgg, COLUMN_COUNT, mergeAgg, mergeIntoMap } from '../query/bucket-agg.ts';
+import { type BucketAgg, COLUMN_COUNT, mergeAgg, mergeIntoMap, pickMax, pickMin } from '../query/bucket-agg.ts';
 import { decodeValue } from './step-codec.ts';
 
 /** Bucket width per level; level 0 is the raw steps. */
@@ -45,6 +45,31 @@ export function rowToAgg(row: RollupRow): BucketAgg {
     lastStep: row[6] as number,
     cols,
   };
+}
+
+/** Merges a rollup row into the aggregate under `key` without building an intermediate object. */
+export function mergeRowInto(map: Map<number, BucketAgg>, key: number, row: RollupRow): void {
+  const a = map.get(key);
+  if (!a) {
+    map.set(key, rowToAgg(row));
+    return;
+  }
+  const nan = row[NAN_INDEX] as number;
+  const lastStep = row[6] as number;
+  const later = lastStep > a.lastStep;
+  a.count += row[1] as number;
+  a.nonFinite += row[2] as number;
+  a.clipped += row[3] as number;
+  a.skipped += row[4] as number;
+  if ((row[5] as number) < a.firstStep) a.firstStep = row[5] as number;
+  if (later) a.lastStep = lastStep;
+  for (let c = 0; c < COLUMN_COUNT; c++) {
+    const i = 7 + c * 3;
+    const col = a.cols[c];
+    col.min = pickMin(col.min, decodeValue(row[i], nan, c * 3));
+    col.max = pickMax(col.max, decodeValue(row[i + 1], nan, c * 3 + 1));
+    if (later) col.last = decodeValue(row[i + 2], nan, c * 3 + 2);
+  }
 }
 
 function aggToParams(rid: number, level: number, bucket: number, a: BucketAgg): (number | null)[] {

@@ -58,6 +58,7 @@ export class StepStore {
   readonly #insert;
   readonly #range;
   readonly #countRange;
+  readonly #rangeArrays;
   readonly #layerNames;
   readonly #addLayerName;
   readonly #insertLayer;
@@ -73,6 +74,9 @@ export class StepStore {
     this.#range = db.prepare<[number, number, number, number], RawStepRow>(
       `SELECT ${STEP_COLUMNS} FROM steps WHERE rid = ? AND step BETWEEN ? AND ? ORDER BY step LIMIT ?`,
     );
+    this.#rangeArrays = db
+      .prepare<[number, number, number], (number | null)[]>(`SELECT ${STEP_COLUMNS} FROM steps WHERE rid = ? AND step BETWEEN ? AND ? ORDER BY step`)
+      .raw();
     this.#countRange = db.prepare<[number, number, number, number], { n: number }>(
       'SELECT count(*) AS n FROM (SELECT 1 FROM steps WHERE rid = ? AND step BETWEEN ? AND ? LIMIT ?)',
     );
@@ -159,6 +163,14 @@ export class StepStore {
   /** Raw rows with step in [from, to], in step order, at most `limit`. */
   rawRange(rid: number, from: number, to: number, limit = -1): RawStepRow[] {
     return this.#range.all(rid, from, to, limit);
+  }
+
+  /**
+   * Raw rows with step in [from, to] as arrays (step, gradNorm, loss, lr, threshold, coef,
+   * action code, NaN mask): no object per row, for queries that read thousands.
+   */
+  rawRangeArrays(rid: number, from: number, to: number): (number | null)[][] {
+    return this.#rangeArrays.all(rid, from, to);
   }
 
   /** Number of stored steps in [from, to], counting no further than `cap`. */

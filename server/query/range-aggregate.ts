@@ -1,9 +1,10 @@
 // Aggregates the steps of [from, to] into output buckets of `width` steps, reading whole
 // rollup buckets of `level` in the interior and finer levels (down to the raw rows) only at
 // the two ragged ends. Exact: equal to a pass over the raw rows (see bucket-agg.ts).
-import { type BucketAgg, aggOfStep, mergeIntoMap } from './bucket-agg.ts';
-import { LEVEL_WIDTHS, rollupBucket, rowToAgg } from '../db/rollup-store.ts';
-import { type StepStore, decodeRow } from '../db/step-store.ts';
+import { type BucketAgg, addStep } from './bucket-agg.ts';
+import { LEVEL_WIDTHS, mergeRowInto, rollupBucket } from '../db/rollup-store.ts';
+import type { StepStore } from '../db/step-store.ts';
+import { decodeNaN } from '../db/step-codec.ts';
 
 export function aggregateRange(steps: StepStore, rid: number, from: number, to: number, level: number, width: number): Map<number, BucketAgg> {
   const out = new Map<number, BucketAgg>();
@@ -14,9 +15,13 @@ export function aggregateRange(steps: StepStore, rid: number, from: number, to: 
 function collect(steps: StepStore, rid: number, a: number, b: number, level: number, width: number, out: Map<number, BucketAgg>): void {
   if (a > b) return;
   if (level === 0) {
-    for (const r of steps.rawRange(rid, a, b)) {
-      const s = decodeRow(r);
-      mergeIntoMap(out, Math.floor(s.step / width), aggOfStep(s.step, s.values, r.action));
+    const values: (number | null)[] = [null, null, null, null, null];
+    for (const r of steps.rawRangeArrays(rid, a, b)) {
+      const step = r[0] as number;
+      for (let c = 0; c < 5; c++) values[c] = r[c + 1];
+      const nan = r[7] as number;
+      if (nan !== 0) decodeNaN(values, nan);
+      addStep(out, Math.floor(step / width), step, values, r[6]);
     }
     return;
   }
@@ -28,7 +33,7 @@ function collect(steps: StepStore, rid: number, a: number, b: number, level: num
     return;
   }
   for (const row of steps.rollups.range(rid, level, firstFull, lastFull)) {
-    mergeIntoMap(out, Math.floor((rollupBucket(row) * w) / width), rowToAgg(row));
+    mergeRowInto(out, Math.floor((rollupBucket(row) * w) / width), row);
   }
   collect(steps, rid, a, firstFull * w - 1, level - 1, width, out);
   collect(steps, rid, (lastFull + 1) * w, b, level - 1, width, out);

@@ -45,6 +45,10 @@ export class LiveBroadcaster {
   /** Queues the newly stored steps (indices into `cols`) of a batch. */
   queueSteps(runId: string, cols: StepColumns, inserted: number[]): void {
     const p = this.#get(runId);
+    if ((this.#ns.adapter.rooms.get(runRoom(runId))?.size ?? 0) === 0) {
+      this.#schedule(runId, p); // still announce the run's new counters
+      return;
+    }
     const s = (p.steps ??= { runId, step: [], gradNorm: [], loss: [], lr: [], threshold: [], coef: [], action: [] });
     for (const i of inserted) {
       s.step.push(cols.step[i]);
@@ -84,13 +88,19 @@ export class LiveBroadcaster {
   #flush(runId: string, p: Pending): void {
     p.timer = null;
     p.lastFlush = Date.now();
-    const room = this.#ns.to(runRoom(runId));
-    if (p.steps && p.steps.step.length > 0) room.emit('steps', p.steps);
-    if (p.events.length > 0) room.emit('events', p.events);
+    // socket.io encodes a packet before it looks for receivers: skip empty rooms.
+    const name = runRoom(runId);
+    if ((this.#ns.adapter.rooms.get(name)?.size ?? 0) > 0) {
+      const room = this.#ns.to(name);
+      if (p.steps && p.steps.step.length > 0) room.emit('steps', p.steps);
+      if (p.events.length > 0) room.emit('events', p.events);
+    }
     p.steps = null;
     p.events = [];
-    const summary = this.#summarize(runId);
-    if (summary) this.#ns.emit('run', summary);
+    if (this.#ns.sockets.size > 0) {
+      const summary = this.#summarize(runId);
+      if (summary) this.#ns.emit('run', summary);
+    }
   }
 
   /** Drops what is pending and ignores later updates (after the sockets closed). */

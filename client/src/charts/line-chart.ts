@@ -1,6 +1,6 @@
 // A small synced chart of one or more per-bucket columns (loss, learning rate, clip
 // coefficient and clipped fraction), sharing the run view's x range and cursor.
-import type uPlot from 'uplot';
+import uPlot from 'uplot';
 import { fmtNum } from '../format.ts';
 import type { RunData } from '../run-data.ts';
 import type { Col, PlotSeries } from '../series.ts';
@@ -12,6 +12,8 @@ export interface LineDef {
   color: (pal: Palette) => string;
   column: (s: PlotSeries) => Col;
   dash?: number[];
+  /** Draw as filled steps (fractions per bucket read better as area than as a zig-zag). */
+  area?: boolean;
 }
 
 export interface LineChartSpec extends ZoomHandlers {
@@ -46,6 +48,8 @@ export class LineChart {
   }
 }
 
+const steps = uPlot.paths.stepped!({ align: 1 });
+
 function options(spec: LineChartSpec, pal: Palette): Omit<uPlot.Options, 'width' | 'height'> {
   const fixed = spec.yRange;
   return {
@@ -62,6 +66,7 @@ function options(spec: LineChartSpec, pal: Palette): Omit<uPlot.Options, 'width'
           width: 1.5,
           dash: l.dash,
           spanGaps: true,
+          ...(l.area ? { fill: `${l.color(pal)}40`, paths: steps, width: 1 } : {}),
           value: (_u, v) => fmtNum(v),
         }),
       ),

@@ -31,6 +31,7 @@ export class NormChart {
   #shownLen = 0;
   #markers: MarkerLayer | null = null;
   #painted = false;
+  readonly #empty = h('div', { class: 'empty-overlay' }, 'No steps yet: waiting for the first one…');
 
   constructor(model: RunData, opts: NormChartOptions) {
     this.#model = model;
@@ -47,6 +48,8 @@ export class NormChart {
       legendKey(),
       logToggle,
     );
+    this.#empty.hidden = true;
+    this.panel.body.append(this.#empty);
   }
 
   #data(): uPlot.AlignedData {
@@ -54,6 +57,7 @@ export class NormChart {
     this.#shown = s;
     this.#shownLen = s.step.length;
     const n = this.#shownLen;
+    this.#empty.hidden = n > 0 || this.#model.loading;
     // Copies: live appends grow the model's arrays, and uPlot must keep what it was given.
     const cut = (c: Col): Col => c.slice(0, n);
     const fix = this.log ? (c: Col) => positive(cut(c)) : cut;

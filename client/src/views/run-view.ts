@@ -91,7 +91,7 @@ export function runView(ctx: AppContext, runId: string): View {
       yRange: [0, 1.05],
       lines: [
         { label: 'min coef', color: (p) => p.coef, column: (s) => s.coefMin },
-        { label: 'clipped fraction', color: (p) => p.clipped, column: clippedFraction, dash: [4, 3] },
+        { label: 'clipped fraction', color: (p) => p.clipped, column: clippedFraction, area: true },
       ],
     });
     const heatmap = new LayerHeatmap(() => {
@@ -193,10 +193,11 @@ export function runView(ctx: AppContext, runId: string): View {
         heatmap.destroy();
       },
     );
-    // Wait one frame so the charts are laid out and their width (= buckets to ask for) is known.
+    // A microtask, not a frame: by then the router has attached the view, so reading the
+    // chart width (= buckets to ask for) lays it out at once and the fetch starts sooner.
     let cancelled = false;
     disposers.push(() => (cancelled = true));
-    requestAnimationFrame(() => {
+    queueMicrotask(() => {
       if (cancelled) return;
       model.points = norm.panel.width();
       void loadAll();

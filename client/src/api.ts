@@ -1,6 +1,7 @@
 // The REST API as typed functions. Every failure becomes an ApiError whose message is the
 // server's own `{ error }` text (or says the server could not be reached), so views can
 // show it as is.
+import { getToken } from './token.ts';
 import type {
   LayerSeries,
   PolicyVersion,
@@ -33,11 +34,14 @@ export interface PolicyState {
 
 async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   let res: Response;
+  const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+  const token = method === 'GET' ? null : getToken();
+  if (token) headers.authorization = `Bearer ${token}`;
   try {
     res = await fetch(path, {
       method,
       signal,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (cause) {
@@ -54,7 +58,8 @@ async function request<T>(method: string, path: string, body?: unknown, signal?:
   if (!res.ok) {
     const msg =
       parsed && typeof parsed === 'object' && 'error' in parsed ? String((parsed as { error: unknown }).error) : text;
-    throw new ApiError(msg || `${method} ${path} failed with HTTP ${res.status}`, res.status);
+    const hint = res.status === 401 ? ' Set it with the "token" button at the top right.' : '';
+    throw new ApiError((msg || `${method} ${path} failed with HTTP ${res.status}`) + hint, res.status);
   }
   return parsed as T;
 }

@@ -5,6 +5,7 @@ import { h, setText } from './dom.ts';
 import { Live } from './live.ts';
 import { parseRoute } from './router.ts';
 import { TID } from './testids.ts';
+import { getToken, setToken } from './token.ts';
 import { currentTheme, initTheme, onThemeChange, setTheme } from './theme.ts';
 import { compareView } from './views/compare-view.ts';
 import { runView } from './views/run-view.ts';
@@ -16,10 +17,19 @@ const live = new Live();
 
 const status = h('span', { class: 'conn', testid: TID.connection, role: 'status' });
 const themeButton = h('button', { type: 'button', class: 'secondary', testid: TID.themeToggle });
+const tokenButton = h('button', { type: 'button', class: 'secondary', testid: TID.tokenButton, title: 'write token (GRADPILOT_TOKEN)' });
+const showTokenLabel = () => setText(tokenButton, getToken() ? 'token ✓' : 'token');
+tokenButton.addEventListener('click', () => {
+  const value = window.prompt('Write token of this server (GRADPILOT_TOKEN); empty to forget it', getToken() ?? '');
+  if (value === null) return;
+  setToken(value.trim() || null);
+  showTokenLabel();
+});
+showTokenLabel();
 const errorBar = h('div', { class: 'error-bar', testid: TID.error, hidden: true, role: 'alert' });
 const main = h('main');
 document.body.append(
-  h('header', { class: 'app-header' }, h('a', { href: '#/', class: 'brand' }, 'gradpilot'), h('span', { class: 'spacer' }), status, themeButton),
+  h('header', { class: 'app-header' }, h('a', { href: '#/', class: 'brand' }, 'gradpilot'), h('span', { class: 'spacer' }), status, tokenButton, themeButton),
   errorBar,
   main,
 );

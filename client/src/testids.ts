@@ -5,6 +5,7 @@ export const TID = {
   connectionBanner: 'connection-banner',
   error: 'error-message',
   themeToggle: 'theme-toggle',
+  tokenButton: 'token-button',
   runsTable: 'runs-table',
   runRow: 'run-row',
   runNonFinite: 'run-nonfinite-mark',

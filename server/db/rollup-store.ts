@@ -1,12 +1,13 @@
 // Multi-resolution rollups of a run's steps, kept up to date inside the ingest transaction.
-// Level 1..3 buckets are 64, 4096 and 262144 steps wide (bucket = floor(step / width)), so a
-// query over any range reads at most a few thousand rows whatever the run's length.
+// Level 1..6 buckets are 64, 512, 4096, 32768, 262144 and 2097152 steps wide (bucket =
+// floor(step / width)): a factor of 8 between levels, so a query for N points reads fewer
+// than 8N rollup rows whatever the run's length (and at most 64N raw rows for short ranges).
 import type { Db } from './open-database.ts';
 import { type BucketAgg, COLUMN_COUNT, mergeAgg, mergeIntoMap, pickMax, pickMin } from '../query/bucket-agg.ts';
 import { decodeValue } from './step-codec.ts';
 
 /** Bucket width per level; level 0 is the raw steps. */
-export const LEVEL_WIDTHS = [1, 64, 4096, 262144] as const;
+export const LEVEL_WIDTHS = [1, 64, 512, 4096, 32768, 262144, 2097152] as const;
 export const TOP_LEVEL = LEVEL_WIDTHS.length - 1;
 
 const PREFIXES = ['g', 'l', 'r', 't', 'c'];

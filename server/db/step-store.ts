@@ -75,7 +75,7 @@ export class StepStore {
       `SELECT ${STEP_COLUMNS} FROM steps WHERE rid = ? AND step BETWEEN ? AND ? ORDER BY step LIMIT ?`,
     );
     this.#rangeArrays = db
-      .prepare<[number, number, number], (number | null)[]>(`SELECT ${STEP_COLUMNS} FROM steps WHERE rid = ? AND step BETWEEN ? AND ? ORDER BY step`)
+      .prepare<[number, number, number, number], (number | null)[]>(`SELECT ${STEP_COLUMNS} FROM steps WHERE rid = ? AND step BETWEEN ? AND ? ORDER BY step LIMIT ?`)
       .raw();
     this.#countRange = db.prepare<[number, number, number, number], { n: number }>(
       'SELECT count(*) AS n FROM (SELECT 1 FROM steps WHERE rid = ? AND step BETWEEN ? AND ? LIMIT ?)',
@@ -169,8 +169,8 @@ export class StepStore {
    * Raw rows with step in [from, to] as arrays (step, gradNorm, loss, lr, threshold, coef,
    * action code, NaN mask): no object per row, for queries that read thousands.
    */
-  rawRangeArrays(rid: number, from: number, to: number): (number | null)[][] {
-    return this.#rangeArrays.all(rid, from, to);
+  rawRangeArrays(rid: number, from: number, to: number, limit = -1): (number | null)[][] {
+    return this.#rangeArrays.all(rid, from, to, limit);
   }
 
   /** Number of stored steps in [from, to], counting no further than `cap`. */
@@ -191,6 +191,24 @@ export class StepStore {
       agg = agg ? mergeAgg(agg, a) : a;
     }
     return agg;
+  }
+
+  /** Recomputes a run's rollups from its steps (after a layout change). Call inside a transaction. */
+  rebuildRollups(rid: number): void {
+    let after = -1;
+    for (;;) {
+      const rows = this.rawRangeArrays(rid, after + 1, Number.MAX_SAFE_INTEGER, 50_000);
+      if (rows.length === 0) return;
+      const level1 = new Map<number, BucketAgg>();
+      const values: (number | null)[] = [null, null, null, null, null];
+      for (const r of rows) {
+        for (let c = 0; c < 5; c++) values[c] = r[c + 1];
+        if (r[7] !== 0) decodeNaN(values, r[7] as number);
+        addStep(level1, Math.floor((r[0] as number) / LEVEL_WIDTHS[1]), r[0] as number, values, r[6]);
+      }
+      this.rollups.addLevel1(rid, level1);
+      after = rows[rows.length - 1][0] as number;
+    }
   }
 
   /** Moves the steps after `step` to the audit table and fixes the rollups. Returns how many moved. */

@@ -6,6 +6,9 @@ import { PolicyStore } from './policy-store.ts';
 import { RunStore } from './run-store.ts';
 import { StepStore } from './step-store.ts';
 
+/** Bump when LEVEL_WIDTHS or the rollup columns change. */
+export const ROLLUP_LAYOUT_VERSION = 2;
+
 export class Store {
   readonly db: Db;
   readonly runs: RunStore;
@@ -21,8 +24,23 @@ export class Store {
     this.steps = new StepStore(this.db);
     this.events = new EventStore(this.db);
     this.policies = new PolicyStore(this.db);
+    this.#migrate();
     this.#addResume = this.db.prepare('INSERT INTO resumes (rid, from_step, superseded, at) VALUES (?, ?, 0, ?)');
     this.#setResumeCount = this.db.prepare('UPDATE resumes SET superseded = ? WHERE id = ?');
+  }
+
+  /**
+   * `user_version` records the rollup layout. A file written with another layout (or none)
+   * gets its rollups rebuilt from the steps, one run at a time.
+   */
+  #migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version === ROLLUP_LAYOUT_VERSION) return;
+    this.transaction(() => {
+      this.db.exec('DELETE FROM rollups');
+      for (const run of this.runs.all()) this.steps.rebuildRollups(run.rid);
+      this.db.pragma(`user_version = ${ROLLUP_LAYOUT_VERSION}`);
+    });
   }
 
   /** Runs `fn` in one transaction (better-sqlite3: synchronous, so no awaits inside). */

@@ -9,7 +9,7 @@ import type { Action } from '../../sdk/controller/types.ts';
 import type { StepSeries } from '../../sdk/protocol/api-types.ts';
 import { emptyColumns } from '../../sdk/protocol/validate.ts';
 import { encodeNumber } from '../../sdk/protocol/wire-number.ts';
-import { Store } from '../../server/db/store.ts';
+import { ROLLUP_LAYOUT_VERSION, Store } from '../../server/db/store.ts';
 import { querySteps } from '../../server/query/query-steps.ts';
 import { type TestServer, withServer } from '../support/server.ts';
 import { call, createRun } from './http-client.ts';
@@ -103,6 +103,20 @@ describe('rollups', () => {
       rows.push({ step, values: [randomValue(r), randomValue(r), randomValue(r), randomValue(r), randomValue(r)], action: (['apply', 'clip', 'skip', null] as const)[Math.floor(r() * 4)] });
     }
     insertShuffled(store, run.rid, rows, r);
+    checkRanges(store, run.rid, rows, r);
+  });
+
+  it('should rebuild the rollups of a file written with another rollup layout', () => {
+    const r = rng(11);
+    const run = store.runs.create('r', 'r', null, null, 'now');
+    const rows: Row[] = [];
+    for (let step = 0; step < 100_000; step += 1 + Math.floor(r() * 30)) rows.push({ step, values: [randomValue(r), null, null, null, randomValue(r)], action: null });
+    insertShuffled(store, run.rid, rows, r);
+    store.db.exec('DELETE FROM rollups');
+    store.db.pragma('user_version = 1');
+    store.close();
+    store = new Store(path.join(dir, 'r.db'));
+    expect(store.db.pragma('user_version', { simple: true })).toBe(ROLLUP_LAYOUT_VERSION);
     checkRanges(store, run.rid, rows, r);
   });
 

@@ -23,7 +23,7 @@ export function ingestBatch(ctx: ServerContext, run: RunRow, cols: StepColumns, 
       store.runs.bump(run.rid, { accepted: res.inserted.length, clipped: res.clipped, skipped: res.skipped, nonFinite: res.nonFinite, maxStep: res.maxStep }, at);
       store.runs.addEvents(run.rid, stored.length);
     }
-    const lastStep = store.runs.byRid(run.rid)?.last_step ?? null;
+    const lastStep = res.maxStep === null ? current.last_step : Math.max(current.last_step ?? -1, res.maxStep);
     return { result: { inserted: res.inserted, accepted: res.inserted.length, duplicates: res.duplicates, lastStep }, events: stored };
   });
   endTimer();

@@ -78,7 +78,9 @@ export class RunDetectors {
    */
   detect(rid: number, cols: StepColumns, inserted: number[], hadNonFinite: boolean): NewEvent[] {
     if (inserted.length === 0) return [];
-    const order = [...inserted].sort((a, b) => cols.step[a] - cols.step[b]);
+    let sorted = true;
+    for (let k = 1; k < inserted.length && sorted; k++) sorted = cols.step[inserted[k - 1]] < cols.step[inserted[k]];
+    const order = sorted ? inserted : [...inserted].sort((a, b) => cols.step[a] - cols.step[b]);
     const d = this.#forRun(rid, cols.step[order[0]]);
     const events: NewEvent[] = [];
     let seenNonFinite = hadNonFinite;

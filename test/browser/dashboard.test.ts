@@ -77,6 +77,14 @@ describe('dashboard in Chromium', () => {
     await poll(() => page.locator(tid(TID.eventRow)).count()).toBeGreaterThanOrEqual(1);
     await screenshot(page, 'run-light');
 
+    // A spike/explosion marker on the chart leads to its row in the event list.
+    const marker = page.locator(`${tid(TID.eventMarker)}[data-kind="spike"]:visible`).first();
+    await marker.click();
+    const highlighted = page.locator(`${tid(TID.eventRow)}.highlight`);
+    await poll(() => highlighted.count()).toBe(1);
+    expect(await highlighted.getAttribute('data-step')).toBe(await marker.getAttribute('data-step'));
+    expect(await highlighted.getAttribute('data-kind')).toBe('spike');
+
     // Drag-select zooms every chart to that range and stops following; double-click goes back.
     const follow = page.locator(tid(TID.followToggle));
     const box = (await page.locator(`${tid(TID.normChart)} .u-over`).boundingBox())!;

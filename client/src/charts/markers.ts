@@ -48,7 +48,14 @@ export class MarkerLayer {
       if (m.onClick) this.#clicks.set(el, m.onClick);
       else this.#clicks.delete(el);
     }
-    for (let i = used; i < this.#pool.length; i++) this.#pool[i].hidden = true;
+    // Spare pool elements drop their test id and kind, so selectors only find shown markers.
+    for (let i = used; i < this.#pool.length; i++) {
+      const el = this.#pool[i];
+      if (el.hidden) continue;
+      el.hidden = true;
+      delete el.dataset.testid;
+      delete el.dataset.kind;
+    }
   }
 
   #get(i: number): HTMLButtonElement {

@@ -88,7 +88,7 @@ describe('body and batch limits', () => {
     expect(snapshotStore(server.dbPath)).toEqual(before);
   });
 
-  it('should survive bodies cut off before their Content-Length and socket messages over the size limit', async () => {
+  it('should survive bodies cut off before their Content-Length, socket messages over the size limit and absurdly nested frames', async () => {
     const before = snapshotStore(server.dbPath);
     const body = JSON.stringify({ steps: steps(50, 500_000) });
     for (const cut of [0, 1, Math.floor(body.length / 2), body.length - 1]) {
@@ -102,6 +102,12 @@ describe('body and batch limits', () => {
     const closed = new Promise<string>((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
     socket.emit('steps', { runId: RUN, seq: 0, step: [600_000], gradNorm: [1], pad: 'y'.repeat(MAX_BODY_BYTES * 2 + 1024) }, () => undefined);
     expect(await closed).toMatch(/close/);
+    // A frame nested 200,000 deep, written past the client's encoder: the server drops the connection.
+    const deep = await connect(server.url);
+    const dropped = new Promise<string>((resolve) => deep.once('disconnect', (reason) => resolve(reason)));
+    const depth = 200_000;
+    (deep.io.engine as unknown as { write(frame: string): void }).write(`42/ingest,7["steps",{"runId":"${RUN}","seq":0,"step":${'['.repeat(depth)}1${']'.repeat(depth)},"gradNorm":[1]}]`);
+    expect(await dropped).toMatch(/close/);
     expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
     expect(snapshotStore(server.dbPath)).toEqual(before);
     const again = await connect(server.url);

@@ -275,6 +275,8 @@ function socketCases(cases: MalformedCase[], runId: string): void {
   ] as const) {
     batch(`layers is ${what}`, { layers }, /layers/);
   }
+  batch('step nested 1000 deep', { step: JSON.parse(nestedArray(1000)) }, /step/);
+  batch('layers nested 1000 deep', { layers: { a: JSON.parse(nestedObject(1000)) } }, /layers/);
   batch('unknown key', { foo: 1 }, /Unknown field "foo"/);
   batch('20001 steps', { step: Array.from({ length: 20_001 }, (_, i) => FRESH + i), gradNorm: new Array(20_001).fill(1) }, /Too many steps/);
 

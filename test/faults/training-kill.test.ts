@@ -9,7 +9,7 @@ import { Controller, parsePolicy } from '../../sdk/controller/index.ts';
 import type { PolicyInput } from '../../sdk/index.ts';
 import { lossAt, normAt, sameNumber } from '../support/norm-at.ts';
 import { withServer } from '../support/server.ts';
-import { stepCounts, storedStepRows } from '../support/store-snapshot.ts';
+import { openReadOnly, stepCounts, storedStepRows } from '../support/store-snapshot.ts';
 import { StreamerProcess } from '../support/streamer-process.ts';
 
 const TOTAL = 6000;
@@ -29,7 +29,10 @@ describe('training process killed with SIGKILL, then resumed', () => {
     for (const fn of cleanup.splice(0).reverse()) await fn();
   });
 
-  it('should continue the run with the same thresholds as an uninterrupted controller', async () => {
+  it.each([
+    { from: 'the last stored step', checkpoint: false },
+    { from: 'an earlier checkpoint (fromStep: later steps superseded and sent again)', checkpoint: true },
+  ])('should continue from $from with the same thresholds as an uninterrupted controller', async ({ checkpoint }) => {
     const server = await withServer();
     cleanup.push(() => server.close());
     const spillDir = mkdtempSync(path.join(tmpdir(), 'gradpilot-spill-'));
@@ -45,18 +48,28 @@ describe('training process killed with SIGKILL, then resumed', () => {
     await first.kill9();
     expect(first.progress!.observed).toBeLessThan(TOTAL - 1); // killed mid-run, not after it
 
-    const second = new StreamerProcess({ url: server.url, id: runId, resume: true, spillDir, to: TOTAL, stepsPerTick: 50, tickMs: 5 });
+    // A checkpoint saved every 500 steps, before the last acknowledged one.
+    const fromStep = checkpoint ? Math.floor((acked - 1) / 500) * 500 - 1 : undefined;
+    const second = new StreamerProcess({ url: server.url, id: runId, resume: true, fromStep, spillDir, to: TOTAL, stepsPerTick: 50, tickMs: 5 });
     cleanup.push(() => second.kill9());
     const started = await second.started;
-    // It continues after what the server holds, which includes every acknowledged step.
-    expect(started.lastStep).not.toBeNull();
-    expect(started.lastStep!).toBeGreaterThanOrEqual(acked - 1);
+    // It continues after the checkpoint, or after what the server holds (every acknowledged step).
+    if (fromStep !== undefined) expect(started.lastStep).toBe(fromStep);
+    else expect(started.lastStep!).toBeGreaterThanOrEqual(acked - 1);
     const closed = await second.closed;
     expect(closed.report.undelivered).toBe(0);
     expect(closed.report.dropped).toBe(0);
     expect(closed.lastStep).toBe(TOTAL - 1);
 
     expect(stepCounts(server.dbPath, runId)).toEqual({ rows: TOTAL, distinct: TOTAL });
+    if (checkpoint) {
+      // The steps after the checkpoint that the killed process had delivered were superseded, then stored anew.
+      const db = openReadOnly(server.dbPath);
+      const resumes = db.prepare('SELECT from_step AS fromStep, superseded FROM resumes').all() as { fromStep: number; superseded: number }[];
+      db.close();
+      expect(resumes).toEqual([{ fromStep, superseded: expect.any(Number) }]);
+      expect(resumes[0].superseded).toBeGreaterThanOrEqual(acked - 1 - fromStep!);
+    }
     const rows = storedStepRows(server.dbPath, runId);
     expect(rows.map((r) => r.step)).toEqual(Array.from({ length: TOTAL }, (_, i) => i));
     expect(rows.filter((r) => !sameNumber(r.gradNorm, normAt(r.step)))).toEqual([]);

@@ -69,13 +69,21 @@ const STOPS: [number, number, number][] = [
   [253, 231, 37],
 ];
 
-/** Colour for value / median: log2 of the ratio from -2 to +5 spans the scale. */
-export function cellColor(ratio: number): string {
-  const t = Math.min(1, Math.max(0, (Math.log2(Math.max(ratio, 1e-12)) + 2) / 7));
+const LUT_SIZE = 256;
+let lut: string[] | null = null;
+
+function colorAt(t: number): string {
   const pos = t * (STOPS.length - 1);
   const i = Math.min(STOPS.length - 2, Math.floor(pos));
   const f = pos - i;
   const [a, b] = [STOPS[i], STOPS[i + 1]];
   const c = (k: number) => Math.round(a[k] + (b[k] - a[k]) * f);
   return `rgb(${c(0)},${c(1)},${c(2)})`;
+}
+
+/** Colour for value / median: log2 of the ratio from -2 to +5 spans the scale (a 256-step table). */
+export function cellColor(ratio: number): string {
+  lut ??= Array.from({ length: LUT_SIZE }, (_, i) => colorAt(i / (LUT_SIZE - 1)));
+  const t = Math.min(1, Math.max(0, (Math.log2(Math.max(ratio, 1e-12)) + 2) / 7));
+  return lut[Math.round(t * (LUT_SIZE - 1))];
 }

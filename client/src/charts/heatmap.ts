@@ -42,6 +42,8 @@ export class LayerHeatmap {
   #plotW = 600;
   #rowH = 16;
   #drawnKey = '';
+  #renderedAt = 0;
+  #trailing: ReturnType<typeof setTimeout> | null = null;
 
   constructor(align: () => XAlign | null = () => null) {
     this.#align = align;
@@ -64,14 +66,26 @@ export class LayerHeatmap {
     this.render();
   }
 
-  /** Re-renders only when the aligned x range or the layout changed (cheap to call per frame). */
+  /**
+   * Re-renders when the aligned x range or layout changed; cheap to call every frame. While
+   * the tail is followed the range moves every frame, so renders are spaced >= 250 ms apart
+   * (with a trailing one): the heatmap is the most expensive canvas on the page.
+   */
   renderIfMoved(): void {
     const a = this.#align();
     const key = a ? `${a.left}|${a.width}|${a.min}|${a.max}` : 'none';
-    if (key !== this.#drawnKey) this.render();
+    if (key === this.#drawnKey || this.#trailing) return;
+    const wait = this.#renderedAt + 250 - performance.now();
+    if (wait <= 0) this.render();
+    else
+      this.#trailing = setTimeout(() => {
+        this.#trailing = null;
+        this.render();
+      }, wait);
   }
 
   destroy(): void {
+    if (this.#trailing) clearTimeout(this.#trailing);
     this.#resize.disconnect();
   }
 
@@ -81,6 +95,7 @@ export class LayerHeatmap {
     const width = Math.max(200, this.#canvas.parentElement?.clientWidth ?? 800) - 2;
     const a = this.#align();
     this.#drawnKey = a ? `${a.left}|${a.width}|${a.min}|${a.max}` : 'none';
+    this.#renderedAt = performance.now();
     if (!g) {
       setText(this.#info, 'no per-layer norms recorded for this range');
       this.#paint(width, 40, (ctx) => {

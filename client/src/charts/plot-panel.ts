@@ -39,7 +39,7 @@ export class PlotPanel {
       h('header', { class: 'panel-head' }, h('h3', {}, spec.title), ...toolbar),
       this.body,
     );
-    this.#scheduleData = perFrame(() => this.#plot?.setData(this.#spec.data()));
+    this.#scheduleData = perFrame(() => this.#plot?.setData(this.#spec.data()), 100);
     let lastWidth = 0;
     this.#resize = new ResizeObserver(() => {
       const width = this.width();

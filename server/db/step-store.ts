@@ -4,9 +4,10 @@
 import type { Action } from '../../sdk/controller/types.ts';
 import type { StepColumns } from '../../sdk/protocol/validate.ts';
 import type { Db } from './open-database.ts';
-import { type BucketAgg, addStep, aggOfStep, mergeAgg } from '../query/bucket-agg.ts';
+import { type BucketAgg, addStep, aggOfStep, mergeAgg, pickMax } from '../query/bucket-agg.ts';
 import { decodeAction, decodeNaN, decodeValue, encodeAction, encodeNaN } from './step-codec.ts';
 import { LEVEL_WIDTHS, RollupStore } from './rollup-store.ts';
+import { type LayerAgg, LayerRollupStore, mergeLayer } from './layer-rollup-store.ts';
 
 export interface RawStepRow {
   step: number;
@@ -55,6 +56,7 @@ const STEP_COLUMNS = 'step, grad_norm, loss, lr, threshold, coef, action, nan';
 
 export class StepStore {
   readonly rollups: RollupStore;
+  readonly layerRollups: LayerRollupStore;
   readonly #insert;
   readonly #range;
   readonly #countRange;
@@ -70,6 +72,7 @@ export class StepStore {
 
   constructor(db: Db) {
     this.rollups = new RollupStore(db);
+    this.layerRollups = new LayerRollupStore(db);
     this.#insert = db.prepare(`INSERT OR IGNORE INTO steps (rid, ${STEP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#range = db.prepare<[number, number, number, number], RawStepRow>(
       `SELECT ${STEP_COLUMNS} FROM steps WHERE rid = ? AND step BETWEEN ? AND ? ORDER BY step LIMIT ?`,
@@ -128,12 +131,15 @@ export class StepStore {
       this.rollups.addLevel1(rid, level1);
       for (const [name, col] of cols.layers) {
         const idx = this.#layerIndex(rid, name);
+        const layer1 = new Map<number, LayerAgg>();
         for (const i of inserted) {
           const v = col[i];
           if (v === null) continue;
           const isNaN = Number.isNaN(v);
           this.#insertLayer.run(rid, idx, cols.step[i], isNaN ? null : v, isNaN ? 1 : 0);
+          mergeLayer(layer1, Math.floor(cols.step[i] / w1), cols.step[i], v);
         }
+        if (layer1.size > 0) this.layerRollups.addLevel1(rid, idx, layer1);
       }
     }
     return { inserted, duplicates: n - inserted.length, clipped, skipped, nonFinite, maxStep };
@@ -209,6 +215,13 @@ export class StepStore {
       this.rollups.addLevel1(rid, level1);
       after = rows[rows.length - 1][0] as number;
     }
+    for (const idx of this.layerNames(rid).values()) {
+      const layer1 = new Map<number, LayerAgg>();
+      for (const { step, value } of this.layerRange(rid, idx, 0, Number.MAX_SAFE_INTEGER)) {
+        mergeLayer(layer1, Math.floor(step / LEVEL_WIDTHS[1]), step, value);
+      }
+      if (layer1.size > 0) this.layerRollups.addLevel1(rid, idx, layer1);
+    }
   }
 
   /** Moves the steps after `step` to the audit table and fixes the rollups. Returns how many moved. */
@@ -218,6 +231,16 @@ export class StepStore {
     this.#deleteAfter.run(rid, step);
     this.#deleteLayersAfter.run(rid, step);
     this.rollups.truncateAfter(rid, step, (from, to) => this.rawAgg(rid, from, to));
+    for (const idx of this.layerNames(rid).values()) {
+      this.layerRollups.truncateAfter(rid, idx, step, (from, to) => {
+        let agg: LayerAgg | null = null;
+        for (const { step: s, value } of this.layerRange(rid, idx, from, to)) {
+          if (agg === null) agg = { first: s, max: value };
+          else agg.max = pickMax(agg.max, value);
+        }
+        return agg;
+      });
+    }
     return moved;
   }
 }

@@ -7,7 +7,7 @@ import { RunStore } from './run-store.ts';
 import { StepStore } from './step-store.ts';
 
 /** Bump when LEVEL_WIDTHS or the rollup columns change. */
-export const ROLLUP_LAYOUT_VERSION = 2;
+export const ROLLUP_LAYOUT_VERSION = 3;
 
 export class Store {
   readonly db: Db;
@@ -37,7 +37,7 @@ export class Store {
     const version = this.db.pragma('user_version', { simple: true }) as number;
     if (version === ROLLUP_LAYOUT_VERSION) return;
     this.transaction(() => {
-      this.db.exec('DELETE FROM rollups');
+      this.db.exec('DELETE FROM rollups; DELETE FROM layer_rollups');
       for (const run of this.runs.all()) this.steps.rebuildRollups(run.rid);
       this.db.pragma(`user_version = ${ROLLUP_LAYOUT_VERSION}`);
     });

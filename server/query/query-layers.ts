@@ -1,9 +1,11 @@
-// `GET /api/runs/:id/layers`: per-layer norms, the max per bucket (same bucket edges as
-// the steps query). Read from the raw layer rows: linear in the range, unlike the steps.
+// `GET /api/runs/:id/layers`: per-layer norms, the max per bucket, with the same bucket plan
+// and edges as the steps query: whole rollup buckets inside the range, finer levels and raw
+// norms only at the ragged ends.
 import type { LayerSeries } from '../../sdk/protocol/api-types.ts';
 import { type WireNumber, encodeNumber } from '../../sdk/protocol/wire-number.ts';
+import { type LayerAgg, mergeLayer } from '../db/layer-rollup-store.ts';
+import { LEVEL_WIDTHS } from '../db/rollup-store.ts';
 import type { StepStore } from '../db/step-store.ts';
-import { pickMax } from './bucket-agg.ts';
 import { planBuckets } from './bucket-plan.ts';
 
 export function queryLayers(steps: StepStore, rid: number, runId: string, from: number, to: number, points: number): LayerSeries {
@@ -11,24 +13,35 @@ export function queryLayers(steps: StepStore, rid: number, runId: string, from: 
   const series: LayerSeries = { runId, bucketSize: 1, step: [], names: names.map((n) => n[0]), max: [] };
   if (to < from || names.length === 0) return series;
   const raw = steps.countRange(rid, from, to, points + 1) <= points;
-  const width = raw ? 1 : planBuckets(from, to, points).width;
-  series.bucketSize = width;
-  // bucket key -> (first step, per-layer max)
-  const buckets = new Map<number, { first: number; max: (number | null)[] }>();
-  names.forEach(([, idx], li) => {
-    for (const { step, value } of steps.layerRange(rid, idx, from, to)) {
-      const key = Math.floor(step / width);
-      let b = buckets.get(key);
-      if (!b) {
-        b = { first: step, max: new Array<number | null>(names.length).fill(null) };
-        buckets.set(key, b);
-      }
-      if (step < b.first) b.first = step;
-      b.max[li] = pickMax(b.max[li], value);
-    }
+  const plan = raw ? { level: 0, width: 1 } : planBuckets(from, to, points);
+  series.bucketSize = plan.width;
+  const perLayer = names.map(([, idx]) => {
+    const out = new Map<number, LayerAgg>();
+    collect(steps, rid, idx, from, to, plan.level, plan.width, out);
+    return out;
   });
-  const keys = [...buckets.keys()].sort((a, b) => a - b);
-  series.step = keys.map((k) => buckets.get(k)!.first);
-  series.max = names.map((_, li) => keys.map((k): WireNumber => encodeNumber(buckets.get(k)!.max[li])));
+  const keys = new Map<number, number>(); // output bucket -> first step over all layers
+  for (const m of perLayer) for (const [k, a] of m) keys.set(k, Math.min(keys.get(k) ?? a.first, a.first));
+  const sorted = [...keys.keys()].sort((a, b) => a - b);
+  series.step = sorted.map((k) => keys.get(k)!);
+  series.max = perLayer.map((m) => sorted.map((k): WireNumber => encodeNumber(m.get(k)?.max ?? null)));
   return series;
+}
+
+function collect(steps: StepStore, rid: number, idx: number, a: number, b: number, level: number, width: number, out: Map<number, LayerAgg>): void {
+  if (a > b) return;
+  if (level === 0) {
+    for (const { step, value } of steps.layerRange(rid, idx, a, b)) mergeLayer(out, Math.floor(step / width), step, value);
+    return;
+  }
+  const w = LEVEL_WIDTHS[level];
+  const firstFull = Math.ceil(a / w);
+  const lastFull = Math.floor((b + 1) / w) - 1;
+  if (firstFull > lastFull) {
+    collect(steps, rid, idx, a, b, level - 1, width, out);
+    return;
+  }
+  steps.layerRollups.collect(rid, idx, level, firstFull, lastFull, width, out);
+  collect(steps, rid, idx, a, firstFull * w - 1, level - 1, width, out);
+  collect(steps, rid, idx, (lastFull + 1) * w, b, level - 1, width, out);
 }

@@ -11,6 +11,7 @@ import { emptyColumns } from '../../sdk/protocol/validate.ts';
 import { encodeNumber } from '../../sdk/protocol/wire-number.ts';
 import { ROLLUP_LAYOUT_VERSION, Store } from '../../server/db/store.ts';
 import { querySteps } from '../../server/query/query-steps.ts';
+import { queryLayers } from '../../server/query/query-layers.ts';
 import { type TestServer, withServer } from '../support/server.ts';
 import { call, createRun } from './http-client.ts';
 
@@ -104,6 +105,56 @@ describe('rollups', () => {
     }
     insertShuffled(store, run.rid, rows, r);
     checkRanges(store, run.rid, rows, r);
+  });
+
+  it('should answer per-layer queries exactly as a brute force, also after a resume', () => {
+    const r = rng(5);
+    const run = store.runs.create('r', 'r', null, null, 'now');
+    const layerRows: { step: number; a: number | null; b: number | null }[] = [];
+    for (let step = 0; step < 300_000; step += 1 + Math.floor(r() * 25)) layerRows.push({ step, a: randomValue(r), b: r() < 0.5 ? null : randomValue(r) });
+    for (let i = 0; i < layerRows.length; i += 3000) {
+      const chunk = layerRows.slice(i, i + 3000);
+      const cols = emptyColumns();
+      for (const row of chunk) {
+        cols.step.push(row.step);
+        cols.gradNorm.push(1);
+        for (const c of [cols.loss, cols.lr, cols.threshold, cols.coef]) c.push(null);
+        cols.action.push(null);
+      }
+      cols.layers.set('a', chunk.map((x) => x.a));
+      cols.layers.set('b', chunk.map((x) => x.b));
+      store.transaction(() => store.steps.insert(run.rid, cols));
+    }
+    const brute = (rows: typeof layerRows, from: number, to: number, width: number) => {
+      const groups = new Map<number, typeof layerRows>();
+      for (const row of rows) {
+        if (row.step < from || row.step > to || (row.a === null && row.b === null)) continue;
+        const k = Math.floor(row.step / width);
+        if (!groups.has(k)) groups.set(k, []);
+        groups.get(k)!.push(row);
+      }
+      const keys = [...groups.keys()].sort((x, y) => x - y);
+      const max = (g: typeof layerRows, pick: 'a' | 'b') => {
+        const present = g.map((row) => row[pick]).filter((v): v is number => v !== null);
+        const nums = present.filter((v) => !Number.isNaN(v));
+        return encodeNumber(nums.length > 0 ? nums.reduce((x, y) => Math.max(x, y)) : present.length > 0 ? Number.NaN : null);
+      };
+      return {
+        step: keys.map((k) => groups.get(k)!.filter((row) => row.a !== null || row.b !== null)[0].step),
+        max: [keys.map((k) => max(groups.get(k)!, 'a')), keys.map((k) => max(groups.get(k)!, 'b'))],
+      };
+    };
+    const check = (rows: typeof layerRows) => {
+      for (const [from, to, points] of [[0, 299_999, 1000], [0, 299_999, 9], [5_000, 270_123, 77], [40_000, 40_600, 500], [123, 262_200, 2000]]) {
+        const got = queryLayers(store.steps, run.rid, 'r', from, to, points);
+        expect(got.names).toEqual(['a', 'b']);
+        expect({ step: got.step, max: got.max }).toEqual(brute(rows, from, to, got.bucketSize));
+      }
+    };
+    check(layerRows);
+    const k = 262_144 + 512 * 3 + 5;
+    store.supersedeAfter(run.rid, k, 'now');
+    check(layerRows.filter((row) => row.step <= k));
   });
 
   it('should rebuild the rollups of a file written with another rollup layout', () => {

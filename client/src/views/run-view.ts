@@ -54,6 +54,10 @@ export function runView(ctx: AppContext, runId: string): View {
 
   function mount(): HTMLElement {
     const model = new RunData(runId);
+    // The steps are the slow request: ask before building anything, with the chart width
+    // estimated from the window (the layout in style.css: a 400 px side column from 1150 px).
+    model.points = Math.max(200, window.innerWidth - (window.innerWidth >= 1150 ? 476 : 64));
+    const firstLoad = model.load();
     const syncKey = `run-${runId}`;
     const zoom = {
       onZoom: (from: number, to: number) => void model.zoom(from, to),
@@ -193,15 +197,8 @@ export function runView(ctx: AppContext, runId: string): View {
         heatmap.destroy();
       },
     );
-    // A microtask, not a frame: by then the router has attached the view, so reading the
-    // chart width (= buckets to ask for) lays it out at once and the fetch starts sooner.
-    let cancelled = false;
-    disposers.push(() => (cancelled = true));
-    queueMicrotask(() => {
-      if (cancelled) return;
-      model.points = norm.panel.width();
-      void loadAll();
-    });
+    void firstLoad;
+    void Promise.all([loadEvents(), policy.load()]);
     return content;
   }
 

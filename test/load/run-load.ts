@@ -12,6 +12,8 @@ export interface LoadOptions {
   /** Steps per batch and the pause between a run's batches. */
   batchSteps: number;
   intervalMs: number;
+  /** Batches every run sends however slow the machine is (so a test's content does not depend on speed). */
+  minBatches?: number;
   token?: string;
 }
 
@@ -57,7 +59,7 @@ async function createRun(url: string, id: string, token?: string): Promise<void>
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function runLoad({ url, runs, durationMs, batchSteps, intervalMs, token }: LoadOptions): Promise<LoadResult> {
+export async function runLoad({ url, runs, durationMs, batchSteps, intervalMs, minBatches = 0, token }: LoadOptions): Promise<LoadResult> {
   const prefix = `load-${Date.now().toString(36)}`;
   const ids = Array.from({ length: runs }, (_, i) => `${prefix}-${i}`);
   await Promise.all(ids.map((id) => createRun(url, id, token)));
@@ -103,7 +105,7 @@ export async function runLoad({ url, runs, durationMs, batchSteps, intervalMs, t
   await Promise.all(
     sockets.map(async (s, r) => {
       await sleep(Math.random() * intervalMs); // spread the runs over the interval
-      for (let seq = 0, next = 0; performance.now() < end; seq++, next += batchSteps) {
+      for (let seq = 0, next = 0; seq < minBatches || performance.now() < end; seq++, next += batchSteps) {
         const step = new Float64Array(batchSteps);
         const gradNorm = new Float64Array(batchSteps);
         const threshold = new Float64Array(batchSteps);

@@ -12,7 +12,7 @@ import { withServer } from '../support/server.ts';
 import { openReadOnly, stepCounts, storedStepRows } from '../support/store-snapshot.ts';
 import { StreamerProcess } from '../support/streamer-process.ts';
 
-const TOTAL = 6000;
+const TOTAL = 8000;
 const POLICY: PolicyInput = { kind: 'percentile', p: 10 };
 
 /** Thresholds of a controller that never stopped, over normAt(0..n-1). */

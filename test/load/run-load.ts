@@ -139,7 +139,7 @@ export async function runLoad({ url, runs, durationMs, batchSteps, intervalMs, m
   await Promise.all(inFlight);
   const seconds = (performance.now() - start) / 1000;
   // The live broadcaster batches per run (50 ms): give the last pushes time to arrive.
-  const waitUntil = performance.now() + 10_000;
+  const waitUntil = performance.now() + 30_000;
   const liveCount = () => liveSeen.reduce((n, s) => n + s.size, 0);
   while (liveCount() < stepsAcked && performance.now() < waitUntil) await sleep(20);
   for (const s of sockets) s.close();

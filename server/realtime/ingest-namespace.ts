@@ -30,14 +30,17 @@ function errorMessage(err: unknown): string {
 
 /** Runs `fn` and acks its result, or an error naming the problem; never throws into socket.io. */
 export function answer<T>(ack: unknown, fn: () => T, onReject?: () => void): void {
-  if (typeof ack !== 'function') return; // nowhere to answer: socket.io clients always pass one
-  const reply = ack as Ack<T>;
+  // A request without an ack callback (fire and forget) is still carried out; it just gets no reply.
+  const reply: Ack<T> = typeof ack === 'function' ? (ack as Ack<T>) : () => {};
+  let result: T;
   try {
-    reply({ ok: true, result: fn() });
+    result = fn();
   } catch (err) {
     onReject?.();
     reply({ ok: false, error: errorMessage(err) });
+    return;
   }
+  reply({ ok: true, result });
 }
 
 export function parseRank(value: unknown, field: string): number {

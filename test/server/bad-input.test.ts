@@ -105,9 +105,13 @@ describe('bad input', () => {
         expect(reply.ok === false && reply.error).toMatch(error);
         expect(counts(server.dbPath)).toEqual(before);
       }
-      // The socket survives bad input and still ingests.
+      // The socket survives bad input and still ingests, with or without an ack callback.
       const good = await request(sdk, 'steps', { runId: id, seq: 2, step: [100], gradNorm: [1] });
       expect(good.ok).toBe(true);
+      const emitNoAck = sdk.emit.bind(sdk) as unknown as (event: string, payload: unknown) => void;
+      emitNoAck('steps', { runId: id, seq: 3, step: [101], gradNorm: [2] });
+      emitNoAck('steps', 'garbage without an ack');
+      await expect.poll(async () => (await call(`${server.url}/api/runs/${id}`)).body.lastStep).toBe(101);
     } finally {
       sdk.close();
     }

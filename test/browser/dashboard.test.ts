@@ -17,6 +17,7 @@ describe('dashboard in Chromium', () => {
   let browser: Browser;
   let server: TestServer;
   let runId: string;
+  let mlpId: string;
 
   beforeAll(async () => {
     [server, browser] = await Promise.all([withServer(), launchChromium()]);
@@ -27,7 +28,7 @@ describe('dashboard in Chromium', () => {
       nanAt: [1500],
       spikeAt: [800, 2400],
     });
-    await seedRun(server.url, { name: 'mlp-baseline', project: 'mnist', steps: 800, layers: false });
+    mlpId = await seedRun(server.url, { name: 'mlp-baseline', project: 'mnist', steps: 800, layers: false });
   });
 
   afterAll(async () => {
@@ -44,14 +45,17 @@ describe('dashboard in Chromium', () => {
     await poll(() => row.locator(tid(TID.runNonFinite)).count()).toBe(1);
     expect(await page.locator(tid(TID.runNonFinite)).count()).toBe(1);
 
+    // A run created while the page is open appears by itself (the socket's `run` summaries).
+    const lateId = await seedRun(server.url, { name: 'late-run', steps: 5, layers: false });
+    await poll(() => page.locator(`${tid(TID.runRow)}[data-run-id="${lateId}"] ${tid(TID.runLastStep)}`).textContent()).toBe('4');
+
     await page.selectOption(tid(TID.projectFilter), 'mnist');
     expect(await row.isVisible()).toBe(false);
     expect(await page.locator(`${tid(TID.runRow)}:visible`).count()).toBe(1);
     await page.selectOption(tid(TID.projectFilter), '');
     await screenshot(page, 'runs-light');
 
-    await page.locator(tid(TID.compareSelect)).nth(0).check();
-    await page.locator(tid(TID.compareSelect)).nth(1).check();
+    for (const id of [runId, mlpId]) await page.locator(`${tid(TID.runRow)}[data-run-id="${id}"] ${tid(TID.compareSelect)}`).check();
     await page.click(tid(TID.compareButton));
     await page.locator(`${tid(TID.compareChart)} canvas`).waitFor();
     await poll(() => page.locator(`${tid(TID.compareChart)} .u-legend .u-series`).count()).toBe(3);

@@ -2,9 +2,11 @@
 // the run's SDKs and dashboards.
 //
 // effectiveStep: the step from which every worker applies the new policy. When not given it
-// is the run's last stored step + POLICY_MARGIN_STEPS, so that workers a little ahead of the
-// stored history (batches in flight) still switch at the same step; a worker already past it
-// applies the policy at once and acknowledges it as `late`.
+// is the run's last stored step plus a margin, so that workers ahead of the stored history
+// still switch at the same step. The SDK stores steps up to a flush interval (1 s) late, plus
+// transit, so the margin covers POLICY_LEAD_SECONDS of the run's current step rate, and at
+// least POLICY_MARGIN_STEPS; a worker already past it applies the policy at once and
+// acknowledges it as `late`.
 import type { Policy } from '../../sdk/controller/types.ts';
 import type { PolicyVersion } from '../../sdk/protocol/api-types.ts';
 import type { ServerContext } from '../context.ts';
@@ -12,18 +14,25 @@ import type { RunRow } from '../db/run-store.ts';
 import { HttpError } from '../http-error.ts';
 
 export const POLICY_MARGIN_STEPS = 10;
+export const POLICY_LEAD_SECONDS = 3;
 
-export function defaultEffectiveStep(run: RunRow): number {
-  return run.last_step === null ? 0 : run.last_step + POLICY_MARGIN_STEPS;
+/** Steps between the last stored step and a new policy's default effectiveStep. */
+export function policyMargin(stepsPerSecond: number): number {
+  return Math.max(POLICY_MARGIN_STEPS, Math.ceil(stepsPerSecond * POLICY_LEAD_SECONDS));
+}
+
+export function defaultEffectiveStep(run: RunRow, stepsPerSecond: number): number {
+  return run.last_step === null ? 0 : run.last_step + policyMargin(stepsPerSecond);
 }
 
 export function setPolicy(ctx: ServerContext, run: RunRow, policy: Policy, effectiveStep: number | undefined, author: string): PolicyVersion {
   const current = ctx.store.runs.byRid(run.rid) ?? run;
-  const step = effectiveStep ?? defaultEffectiveStep(current);
+  const fallback = defaultEffectiveStep(current, ctx.activity.stepsPerSecond(run.id));
+  const step = effectiveStep ?? fallback;
   if (current.last_step !== null && step <= current.last_step) {
     throw new HttpError(
       400,
-      `Expected "effectiveStep" to be after the run's last stored step ${current.last_step} (a policy cannot change the past); omit it to use ${defaultEffectiveStep(current)}`,
+      `Expected "effectiveStep" to be after the run's last stored step ${current.last_step} (a policy cannot change the past); omit it to use ${fallback}`,
     );
   }
   const version = ctx.store.policies.add(run.rid, policy, step, author, new Date().toISOString());

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { init, type Decision, type Run } from '../../sdk/index.ts';
 import type { PolicyVersion } from '../../sdk/protocol/api-types.ts';
 import { withServer, type TestServer } from '../support/server.ts';
-import { policyOf, putJson, tempDir, waitFor, yieldToEventLoop } from './helpers.ts';
+import { policyOf, putJson, sleep, tempDir, waitFor, yieldToEventLoop } from './helpers.ts';
 
 const cleanup: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {
@@ -55,6 +55,31 @@ describe('policy pushes', () => {
       expect.objectContaining({ rank: 0, appliedAtStep: 30, late: false }),
       expect.objectContaining({ rank: 1, appliedAtStep: 30, late: false }),
     ]);
+  });
+
+  it('should switch both ranks at one step with the server\'s default effectiveStep while they train', async () => {
+    const { server, spillDir } = await setup();
+    // The SDK's default batching (256 steps or 1 s): the stored history lags the ranks.
+    const common = { url: server.url, id: 'dp-default', name: 'dp', worldSize: 2, policy: { kind: 'fixed', maxNorm: 10 } as const, spillDir };
+    const ranks: Run[] = [await init({ ...common, rank: 0 }), await init({ ...common, rank: 1 })];
+    for (const r of ranks) cleanup.push(() => r.close({ timeoutMs: 1000 }));
+    await waitFor(() => ranks.every((r) => r.status().ready), 10_000, 'both ranks joined');
+
+    let put: Promise<PolicyVersion> | undefined;
+    const switchedAt = [-1, -1];
+    for (let s = 0; s < 2000 && switchedAt.includes(-1); s++) {
+      ranks.forEach((r, i) => {
+        const d = r.observe(s, { gradNorm: 5 });
+        if (d.threshold === 1 && switchedAt[i] < 0) switchedAt[i] = s;
+      });
+      if (s === 400) put = putJson<PolicyVersion>(`${server.url}/api/runs/dp-default/policy`, { kind: 'fixed', maxNorm: 1 });
+      await sleep(2); // a training step's worth of time, so the ranks keep stepping while the PUT travels
+    }
+    const version = await put!;
+    expect(version.effectiveStep).toBeGreaterThan(400);
+    expect(switchedAt).toEqual([version.effectiveStep, version.effectiveStep]);
+    await waitFor(async () => (await policyOf(server.url, 'dp-default')).acks.length === 2, 10_000, 'two acks');
+    for (const ack of (await policyOf(server.url, 'dp-default')).acks) expect(ack).toMatchObject({ appliedAtStep: version.effectiveStep, late: false });
   });
 
   it('should apply a push that arrives after its effectiveStep at once and acknowledge it as late', async () => {

@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PolicyVersion } from '../../sdk/protocol/api-types.ts';
 import type { PolicyPush } from '../../sdk/protocol/socket-events.ts';
-import { POLICY_MARGIN_STEPS } from '../../server/policy/set-policy.ts';
+import { POLICY_LEAD_SECONDS, POLICY_MARGIN_STEPS, policyMargin } from '../../server/policy/set-policy.ts';
 import { type TestServer, withServer } from '../support/server.ts';
 import { call, createRun } from './http-client.ts';
 import { connectIngest, connectLive, next, request } from './socket-client.ts';
@@ -101,5 +101,17 @@ describe('policy', () => {
     expect(r.body.summary.events.spike).toBeGreaterThanOrEqual(1);
     expect(r.body.actual).toMatchObject({ steps: 300, clipped: 0, skipped: 1, events: { nonfinite: 1 } });
     expect(r.body.actual.events.spike).toBe(r.body.summary.events.spike);
+  });
+  it('should place the default effectiveStep a few seconds of steps ahead of a fast run', async () => {
+    expect(policyMargin(0)).toBe(POLICY_MARGIN_STEPS);
+    expect(policyMargin(200)).toBe(200 * POLICY_LEAD_SECONDS);
+    const id = await createRun(server.url, { name: 'fast' });
+    // 600 steps in a burst: the SDK of such a run may already be a flush interval (hundreds
+    // of steps) past what is stored, so a fixed 10-step margin would make every rank late.
+    const steps = Array.from({ length: 600 }, (_, step) => ({ step, gradNorm: 1 }));
+    expect((await call(`${server.url}/api/runs/${id}/steps`, 'POST', { steps })).status).toBe(200);
+    const put = await call<PolicyVersion>(`${server.url}/api/runs/${id}/policy`, 'PUT', { kind: 'fixed', maxNorm: 1 });
+    expect(put.status).toBe(200);
+    expect(put.body.effectiveStep - 599).toBeGreaterThan(POLICY_MARGIN_STEPS);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Controller, DEFAULT_POLICY, parsePolicy, percentileOfSorted, type Decision, type Policy } from '../../sdk/controller/index.ts';
-import { mulberry32 } from './random.ts';
+import { mulberry32 } from '../support/random.ts';
 import { spikySeries } from './series.ts';
 
 const POLICIES: Record<string, unknown>[] = [

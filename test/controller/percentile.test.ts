@@ -4,7 +4,7 @@ import { percentileOfSorted } from '../../sdk/controller/index.ts';
 import { NormLog } from '../../sdk/controller/norm-log.ts';
 import { OrderStatTree } from '../../sdk/controller/order-stat-tree.ts';
 import { PercentileHistory } from '../../sdk/controller/percentile-history.ts';
-import { mulberry32 } from './random.ts';
+import { mulberry32 } from '../support/random.ts';
 
 // The spec's formula, written out again independently of the implementation.
 function naivePercentile(values: ArrayLike<number>, p: number): number {

@@ -1,4 +1,4 @@
-import { mulberry32 } from './random.ts';
+import { mulberry32 } from '../support/random.ts';
 
 /**
  * A seeded spiky series of gradient norms: a noisy level with occasional spikes, a burst

@@ -14,18 +14,8 @@ import { querySteps } from '../../server/query/query-steps.ts';
 import { queryLayers } from '../../server/query/query-layers.ts';
 import { type TestServer, withServer } from '../support/server.ts';
 import { call, createRun } from './http-client.ts';
+import { mulberry32 as rng } from '../support/random.ts';
 
-/** A seeded PRNG (mulberry32) so a failure can be reproduced. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Row {
   step: number;

@@ -3,6 +3,7 @@
 // loss, a warm-up/cosine learning rate, and per-layer norms where one layer spikes first.
 import type { RunSummary, WireStep } from '../../../sdk/protocol/api-types.ts';
 import { encodeNumber } from '../../../sdk/protocol/wire-number.ts';
+import { mulberry32 as rng } from '../../support/random.ts';
 
 export interface SeedOptions {
   name?: string;
@@ -19,17 +20,6 @@ export interface SeedOptions {
   threshold?: number;
 }
 
-/** Deterministic PRNG (mulberry32) so screenshots are comparable between runs. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function makeSteps(opts: SeedOptions): WireStep[] {
   const { steps, start = 0, nanAt = [], spikeAt = [], layers = true, threshold = 2 } = opts;

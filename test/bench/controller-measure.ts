@@ -102,16 +102,22 @@ function timeUs(steps: number, fn: (i: number) => void, chunks = 40): number {
   return best;
 }
 
-/** Measures one history size. */
-export function measure(size: number, { steps = 20_000 } = {}): Row {
+/** A full-history percentile structure already holding `size` norms, and the source of the next ones. */
+export function filledHistory(size: number): { next: () => number; log: NormLog; history: PercentileHistory } {
   const next = normSource(size);
-  // Ours: the percentile structure alone, and the whole controller.
   const log = new NormLog();
   const history = new PercentileHistory(log, null);
   for (let i = 0; i < size; i++) {
     log.push(next());
     history.added();
   }
+  return { next, log, history };
+}
+
+/** Measures one history size. */
+export function measure(size: number, { steps = 20_000 } = {}): Row {
+  // Ours: the percentile structure alone, and the whole controller.
+  const { next, log, history } = filledHistory(size);
   let sink = 0;
   const oursUs = timeUs(steps, () => {
     log.push(next());

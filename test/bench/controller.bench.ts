@@ -4,21 +4,13 @@
 // ratio too). The table alone: `npx tsx test/bench/controller-bench.ts`.
 
 import { bench, describe } from 'vitest';
-import { NormLog } from '../../sdk/controller/norm-log.ts';
-import { PercentileHistory } from '../../sdk/controller/percentile-history.ts';
-import { baselineSelect, normSource, runTable } from './controller-measure.ts';
+import { baselineSelect, filledHistory, runTable } from './controller-measure.ts';
 
 console.log(`\nPercentile threshold (p = 10, full history), per step; fastest of 40 chunks (ours) or single steps (baselines):\n${runTable([1e4, 1e5, 1e6, 1e7])}\n`);
 
 for (const size of [1e4, 1e6]) {
   describe(`percentile threshold at a history of ${size}`, () => {
-    const next = normSource(size);
-    const log = new NormLog();
-    const history = new PercentileHistory(log, null);
-    for (let i = 0; i < size; i++) {
-      log.push(next());
-      history.added();
-    }
+    const { next, log, history } = filledHistory(size);
     const base = Float64Array.from(log.view());
     let sink = 0;
 

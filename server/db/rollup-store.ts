@@ -97,6 +97,13 @@ export class RollupStore {
   readonly #range;
   readonly #deleteAfter;
   readonly #deleteRun;
+  readonly #maxBucket;
+  /**
+   * Per run and level, a bucket at or above the highest stored one: a bucket past it has no
+   * row yet, so appending skips the lookup. Only ever too high (a rolled-back put leaves it
+   * raised), never too low; forgotten when buckets are deleted.
+   */
+  readonly #highest = new Map<number, number[]>();
 
   constructor(db: Db) {
     const cols = ['rid', 'level', 'bucket', 'count', 'non_finite', 'clipped', 'skipped', 'first_step', 'last_step', ...VALUE_COLUMNS, 'nan'];
@@ -107,19 +114,31 @@ export class RollupStore {
       .raw();
     this.#deleteAfter = db.prepare('DELETE FROM rollups WHERE rid = ? AND level = ? AND bucket > ?');
     this.#deleteRun = db.prepare('DELETE FROM rollups WHERE rid = ?');
+    this.#maxBucket = db.prepare<[number, number], { b: number | null }>('SELECT max(bucket) AS b FROM rollups WHERE rid = ? AND level = ?');
+  }
+
+  #highestOf(rid: number): number[] {
+    let highest = this.#highest.get(rid);
+    if (!highest) {
+      highest = LEVEL_WIDTHS.map((_, level) => (level === 0 ? -1 : (this.#maxBucket.get(rid, level)?.b ?? -1)));
+      this.#highest.set(rid, highest);
+    }
+    return highest;
   }
 
   /** Merges the aggregates of newly inserted steps (keyed by finest bucket) into every level. Call inside a transaction. */
   addLevel1(rid: number, level1: Map<number, BucketAgg>): void {
+    const highest = this.#highestOf(rid);
     let current = level1;
     for (let level = 1; level <= TOP_LEVEL; level++) {
       const next = new Map<number, BucketAgg>();
       const ratio = LEVEL_WIDTHS[level + 1] !== undefined ? LEVEL_WIDTHS[level + 1] / LEVEL_WIDTHS[level] : 0;
       for (const [bucket, agg] of current) {
         if (ratio) mergeIntoMap(next, Math.floor(bucket / ratio), agg);
-        const existing = this.#get.get(rid, level, bucket);
+        const existing = bucket > highest[level] ? undefined : this.#get.get(rid, level, bucket);
         const merged = existing ? mergeAgg(rowToAgg(existing), agg) : agg;
         this.#put.run(aggToParams(rid, level, bucket, merged));
+        if (bucket > highest[level]) highest[level] = bucket;
       }
       current = next;
     }
@@ -135,6 +154,7 @@ export class RollupStore {
    * `step` at each level from the level below (`rawBucket` gives the finest one from the steps).
    */
   truncateAfter(rid: number, step: number, rawBucket: (from: number, to: number) => BucketAgg | null): void {
+    this.#highest.delete(rid);
     if (step < 0) {
       this.#deleteRun.run(rid);
       return;
@@ -158,6 +178,7 @@ export class RollupStore {
   }
 
   deleteRun(rid: number): void {
+    this.#highest.delete(rid);
     this.#deleteRun.run(rid);
   }
 }

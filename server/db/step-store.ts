@@ -3,6 +3,7 @@
 // checkpoint moves the steps after it to `superseded_steps` (see supersedeAfter).
 import type { Action } from '../../sdk/controller/types.ts';
 import type { StepColumns } from '../../sdk/protocol/validate.ts';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './open-database.ts';
 import { type BucketAgg, addStep, aggOfStep, mergeAgg, pickMax } from '../query/bucket-agg.ts';
 import { decodeAction, decodeNaN, decodeValue, encodeAction, encodeNaN } from './step-codec.ts';
@@ -53,11 +54,32 @@ export interface InsertResult {
 }
 
 const STEP_COLUMNS = 'step, grad_norm, loss, lr, threshold, coef, action, nan';
+const PARAMS_PER_ROW = 9;
+/**
+ * Rows per statement when a batch only appends. One multi-row INSERT per 32 rows measured
+ * ~1.3x the rate of one single-row INSERT per row (fewer statement steps and native calls).
+ */
+const APPEND_ROWS = 32;
+
+/** Whether every step is new: strictly ascending and after the last stored one. */
+function onlyAppends(steps: ArrayLike<number>, lastStored: number | null): boolean {
+  let prev = lastStored ?? -1;
+  for (let i = 0; i < steps.length; i++) {
+    if (!(steps[i] > prev)) return false;
+    prev = steps[i];
+  }
+  return true;
+}
 
 export class StepStore {
   readonly rollups: RollupStore;
   readonly layerRollups: LayerRollupStore;
   readonly #insert;
+  readonly #db: Db;
+  /** Plain INSERT of k rows (k = 1..APPEND_ROWS), prepared on first use. */
+  readonly #appendStatements = new Map<number, Statement>();
+  readonly #pending = new Array<number | null>(APPEND_ROWS * PARAMS_PER_ROW).fill(null);
+  readonly #lastStep;
   readonly #range;
   readonly #countRange;
   readonly #rangeArrays;
@@ -71,9 +93,11 @@ export class StepStore {
   readonly #layerCache = new Map<number, Map<string, number>>();
 
   constructor(db: Db) {
+    this.#db = db;
     this.rollups = new RollupStore(db);
     this.layerRollups = new LayerRollupStore(db);
     this.#insert = db.prepare(`INSERT OR IGNORE INTO steps (rid, ${STEP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.#lastStep = db.prepare<[number], { s: number | null }>('SELECT max(step) AS s FROM steps WHERE rid = ?');
     this.#range = db.prepare<[number, number, number, number], RawStepRow>(
       `SELECT ${STEP_COLUMNS} FROM steps WHERE rid = ? AND step BETWEEN ? AND ? ORDER BY step LIMIT ?`,
     );
@@ -96,9 +120,14 @@ export class StepStore {
     this.#deleteLayersAfter = db.prepare('DELETE FROM layer_norms WHERE rid = ? AND step > ?');
   }
 
-  /** Inserts a validated batch, its layer norms and rollups. Call inside a transaction. */
+  /**
+   * Inserts a validated batch, its layer norms and rollups. Call inside a transaction.
+   * A batch that only appends (the usual case) goes in through multi-row INSERTs; any other
+   * row by row with INSERT OR IGNORE, so that a resent step stays the stored one.
+   */
   insert(rid: number, cols: StepColumns): InsertResult {
     const n = cols.step.length;
+    const appending = onlyAppends(cols.step, this.#lastStep.get(rid)?.s ?? null);
     const inserted: number[] = [];
     const level1 = new Map<number, BucketAgg>();
     const w1 = LEVEL_WIDTHS[1];
@@ -107,6 +136,8 @@ export class StepStore {
     let nonFinite = 0;
     let maxStep: number | null = null;
     const values: (number | null)[] = [null, null, null, null, null];
+    const pending = this.#pending;
+    let filled = 0;
     for (let i = 0; i < n; i++) {
       const step = cols.step[i];
       values[0] = cols.gradNorm[i];
@@ -117,8 +148,14 @@ export class StepStore {
       const action = encodeAction(cols.action[i]);
       const g = values[0];
       const nan = encodeNaN(values);
-      const res = this.#insert.run(rid, step, values[0], values[1], values[2], values[3], values[4], action, nan);
-      if (res.changes === 0) continue;
+      if (appending) {
+        pending[filled++] = rid;
+        pending[filled++] = step;
+        for (let c = 0; c < 5; c++) pending[filled++] = values[c];
+        pending[filled++] = action;
+        pending[filled++] = nan;
+        if (filled === pending.length) filled = this.#append(pending, filled);
+      } else if (this.#insert.run(rid, step, values[0], values[1], values[2], values[3], values[4], action, nan).changes === 0) continue;
       inserted.push(i);
       if (nan !== 0) decodeNaN(values, nan);
       addStep(level1, Math.floor(step / w1), step, values, action);
@@ -127,6 +164,7 @@ export class StepStore {
       if (g !== null && !Number.isFinite(g)) nonFinite++;
       if (maxStep === null || step > maxStep) maxStep = step;
     }
+    if (filled > 0) this.#append(pending, filled);
     if (inserted.length > 0) {
       this.rollups.addLevel1(rid, level1);
       for (const [name, col] of cols.layers) {
@@ -143,6 +181,19 @@ export class StepStore {
       }
     }
     return { inserted, duplicates: n - inserted.length, clipped, skipped, nonFinite, maxStep };
+  }
+
+  /** Inserts the rows whose parameters are the first `filled` of `params` (all new steps); returns 0. */
+  #append(params: (number | null)[], filled: number): number {
+    const rows = filled / PARAMS_PER_ROW;
+    let statement = this.#appendStatements.get(rows);
+    if (!statement) {
+      const tuple = `(${new Array(PARAMS_PER_ROW).fill('?').join(', ')})`;
+      statement = this.#db.prepare(`INSERT INTO steps (rid, ${STEP_COLUMNS}) VALUES ${new Array(rows).fill(tuple).join(', ')}`);
+      this.#appendStatements.set(rows, statement);
+    }
+    statement.run(filled === params.length ? params : params.slice(0, filled));
+    return 0;
   }
 
   #layerIndex(rid: number, name: string): number {

@@ -97,6 +97,23 @@ describe('rollups', () => {
     checkRanges(store, run.rid, rows, r);
   });
 
+  it('should store batches that only append (multi-row INSERTs) exactly as out-of-order ones (row by row)', () => {
+    const r = rng(7);
+    const rows: Row[] = [];
+    for (let step = 0; step < 300_000; step++) {
+      if (r() < 0.9) continue;
+      rows.push({ step, values: [randomValue(r), randomValue(r), randomValue(r), randomValue(r), randomValue(r)], action: (['apply', 'clip', 'skip', null] as const)[Math.floor(r() * 4)] });
+    }
+    const appended = store.runs.create('appended', 'appended', null, null, 'now');
+    const shuffled = store.runs.create('shuffled', 'shuffled', null, null, 'now');
+    // 1237 rows per batch: every batch ends in a partial multi-row statement.
+    insertShuffled(store, appended.rid, rows, null, 1237);
+    insertShuffled(store, shuffled.rid, rows, r, 1237);
+    expect(store.steps.rawRangeArrays(appended.rid, 0, 300_000)).toEqual(store.steps.rawRangeArrays(shuffled.rid, 0, 300_000));
+    checkRanges(store, appended.rid, rows, r);
+    checkRanges(store, shuffled.rid, rows, r);
+  });
+
   it('should answer per-layer queries exactly as a brute force, also after a resume', () => {
     const r = rng(5);
     const run = store.runs.create('r', 'r', null, null, 'now');
@@ -183,10 +200,11 @@ describe('rollups', () => {
   });
 });
 
-function insertShuffled(store: Store, rid: number, rows: Row[], r: () => number): void {
+/** Inserts `rows` in batches, in a random batch order (or in step order when `r` is null). */
+function insertShuffled(store: Store, rid: number, rows: Row[], r: (() => number) | null, batchSize = 2000): void {
     const batches: Row[][] = [];
-    for (let i = 0; i < rows.length; i += 2000) batches.push(rows.slice(i, i + 2000));
-    batches.sort(() => r() - 0.5);
+    for (let i = 0; i < rows.length; i += batchSize) batches.push(rows.slice(i, i + batchSize));
+    if (r) batches.sort(() => r() - 0.5);
     for (const batch of batches) {
       const cols = emptyColumns();
       for (const row of batch) {

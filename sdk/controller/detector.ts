@@ -53,9 +53,18 @@ export class EventDetector {
   #var = 0;
   // Seed values while count < MIN_HISTORY, then unused.
   #seed: number[] = [];
-  #recent: number[] = [];
-  #sorted: number[] = [];
-  #spikes: number[] = [];
+  // The last MEDIAN_WINDOW finite norms twice: a ring in arrival order (oldest at
+  // #recentStart) and sorted in the first #recentCount slots of #sorted. Typed arrays
+  // updated in place: this runs for every step, in the SDK and in the server's ingest.
+  readonly #recent = new Float64Array(MEDIAN_WINDOW);
+  #recentStart = 0;
+  #recentCount = 0;
+  readonly #sorted = new Float64Array(MEDIAN_WINDOW);
+  // Spike flags of the last EXPLOSION_STEPS steps, a ring like #recent, and their sum.
+  readonly #spikes = new Uint8Array(EXPLOSION_STEPS);
+  #spikeStart = 0;
+  #spikeCount = 0;
+  #spikeSum = 0;
   #consecutiveNonFinite = 0;
 
   constructor(options: DetectorOptions, state?: DetectorState) {
@@ -93,13 +102,9 @@ export class EventDetector {
     if (this.#count >= MIN_HISTORY) {
       const level = this.#mean + this.#options.spikeZ * Math.sqrt(this.#var);
       spike = g > level;
-      explosion = g > this.#options.explosionFactor * percentileOfSorted(this.#sorted, 50);
+      explosion = g > this.#options.explosionFactor * this.#median();
       this.#pushSpike(spike ? 1 : 0);
-      if (spike && !explosion) {
-        let n = 0;
-        for (const s of this.#spikes) n += s;
-        explosion = n >= EXPLOSION_SPIKES;
-      }
+      if (spike && !explosion) explosion = this.#spikeSum >= EXPLOSION_SPIKES;
       const x = spike ? level : g;
       this.#mean = SPIKE_ALPHA * this.#mean + (1 - SPIKE_ALPHA) * x;
       const dev = x - this.#mean;
@@ -123,8 +128,8 @@ export class EventDetector {
       count: this.#count,
       mean: seeding ? null : encodeNumber(this.#mean),
       var: seeding ? null : encodeNumber(this.#var),
-      recent: this.#recent.slice(),
-      spikes: this.#spikes.slice(),
+      recent: ringToArray(this.#recent, this.#recentStart, this.#recentCount),
+      spikes: ringToArray(this.#spikes, this.#spikeStart, this.#spikeCount),
       consecutiveNonFinite: this.#consecutiveNonFinite,
     };
   }
@@ -145,17 +150,46 @@ export class EventDetector {
     this.#seed = [];
   }
 
+  #median(): number {
+    const n = this.#recentCount;
+    return percentileOfSorted(n === MEDIAN_WINDOW ? this.#sorted : this.#sorted.subarray(0, n), 50);
+  }
+
   #pushSpike(flag: number): void {
-    this.#spikes.push(flag);
-    if (this.#spikes.length > EXPLOSION_STEPS) this.#spikes.shift();
+    const spikes = this.#spikes;
+    if (this.#spikeCount < EXPLOSION_STEPS) {
+      spikes[(this.#spikeStart + this.#spikeCount++) % EXPLOSION_STEPS] = flag;
+    } else {
+      this.#spikeSum -= spikes[this.#spikeStart];
+      spikes[this.#spikeStart] = flag;
+      this.#spikeStart = (this.#spikeStart + 1) % EXPLOSION_STEPS;
+    }
+    this.#spikeSum += flag;
   }
 
   #pushRecent(g: number): void {
-    this.#recent.push(g);
-    insertSorted(this.#sorted, g);
-    if (this.#recent.length > MEDIAN_WINDOW) {
-      const old = this.#recent.shift() as number;
-      this.#sorted.splice(lowerBound(this.#sorted, old), 1);
+    const sorted = this.#sorted;
+    const n = this.#recentCount;
+    if (n < MEDIAN_WINDOW) {
+      this.#recent[(this.#recentStart + n) % MEDIAN_WINDOW] = g;
+      const at = lowerBound(sorted, n, g);
+      sorted.copyWithin(at + 1, at, n);
+      sorted[at] = g;
+      this.#recentCount = n + 1;
+      return;
+    }
+    // Full: the oldest norm leaves both, g takes its place in one shift of the sorted run.
+    const old = this.#recent[this.#recentStart];
+    this.#recent[this.#recentStart] = g;
+    this.#recentStart = (this.#recentStart + 1) % MEDIAN_WINDOW;
+    const from = lowerBound(sorted, n, old);
+    const to = lowerBound(sorted, n, g);
+    if (to > from) {
+      sorted.copyWithin(from, from + 1, to);
+      sorted[to - 1] = g;
+    } else {
+      sorted.copyWithin(to + 1, to, from);
+      sorted[to] = g;
     }
   }
 
@@ -178,9 +212,14 @@ export class EventDetector {
     const cnf = s.consecutiveNonFinite;
     if (typeof cnf !== 'number' || !Number.isSafeInteger(cnf) || cnf < 0) fail('consecutiveNonFinite', 'a non-negative integer');
     this.#count = count as number;
-    this.#recent = recent.slice();
-    this.#sorted = recent.slice().sort((a, b) => a - b);
-    this.#spikes = (spikes as number[]).slice();
+    this.#recent.set(recent);
+    this.#recentStart = 0;
+    this.#recentCount = recent.length;
+    this.#sorted.set(recent.slice().sort((a, b) => a - b));
+    this.#spikes.set(spikes as number[]);
+    this.#spikeStart = 0;
+    this.#spikeCount = (spikes as number[]).length;
+    this.#spikeSum = (spikes as number[]).reduce((a, b) => a + b, 0);
     this.#consecutiveNonFinite = cnf as number;
     if (this.#count < MIN_HISTORY) {
       // While seeding, the seed is exactly the recent norms (count < MEDIAN_WINDOW).
@@ -202,17 +241,21 @@ function finiteArray(value: unknown): number[] | null {
   return value as number[];
 }
 
-function lowerBound(sorted: number[], v: number): number {
+/** The ring's `count` values from `start` on, oldest first. */
+function ringToArray(ring: Float64Array | Uint8Array, start: number, count: number): number[] {
+  const out = new Array<number>(count);
+  for (let i = 0; i < count; i++) out[i] = ring[(start + i) % ring.length];
+  return out;
+}
+
+/** First index in sorted[0, n) whose value is >= v. */
+function lowerBound(sorted: Float64Array, n: number, v: number): number {
   let lo = 0;
-  let hi = sorted.length;
+  let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (sorted[mid] < v) lo = mid + 1;
     else hi = mid;
   }
   return lo;
-}
-
-function insertSorted(sorted: number[], v: number): void {
-  sorted.splice(lowerBound(sorted, v), 0, v);
 }

@@ -1,10 +1,59 @@
 import { describe, expect, it } from 'vitest';
 import { Controller, EventDetector, parsePolicy } from '../../sdk/controller/index.ts';
+import { MEDIAN_WINDOW, EXPLOSION_SPIKES, EXPLOSION_STEPS, MIN_HISTORY, SPIKE_ALPHA } from '../../sdk/controller/detector.ts';
+import { percentileOfSorted } from '../../sdk/controller/percentile.ts';
+import { mulberry32 } from '../support/random.ts';
 import { spikySeries } from './series.ts';
 
 const OPTIONS = { spikeZ: 6, explosionFactor: 10 };
 // 20 norms alternating 1 and 3: mean 2, population variance 1, so the spike level is 8.
 const SEED = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? 1 : 3));
+
+/** The rules of detector.ts written the plain way (arrays, a sort per step), to check the ring buffers against. */
+function referenceDetector(spikeZ: number, explosionFactor: number) {
+  let count = 0;
+  let mean = 0;
+  let variance = 0;
+  const recent: number[] = [];
+  const spikes: number[] = [];
+  const pushSpike = (f: number) => {
+    spikes.push(f);
+    if (spikes.length > EXPLOSION_STEPS) spikes.shift();
+  };
+  return {
+    observe(g: number): string[] {
+      if (!Number.isFinite(g)) {
+        pushSpike(0);
+        return ['nonfinite'];
+      }
+      let spike = false;
+      let explosion = false;
+      if (count >= MIN_HISTORY) {
+        const level = mean + spikeZ * Math.sqrt(variance);
+        spike = g > level;
+        explosion = g > explosionFactor * percentileOfSorted(recent.slice().sort((a, b) => a - b), 50);
+        pushSpike(spike ? 1 : 0);
+        if (spike && !explosion) explosion = spikes.filter((f) => f === 1).length >= EXPLOSION_SPIKES;
+        const x = spike ? level : g;
+        mean = SPIKE_ALPHA * mean + (1 - SPIKE_ALPHA) * x;
+        variance = SPIKE_ALPHA * variance + (1 - SPIKE_ALPHA) * (x - mean) * (x - mean);
+      } else {
+        pushSpike(0);
+        if (count === MIN_HISTORY - 1) {
+          const seed = [...recent, g];
+          mean = seed.reduce((a, b) => a + b, 0) / seed.length;
+          variance = seed.reduce((a, b) => a + (b - mean) * (b - mean), 0) / seed.length;
+        }
+      }
+      count++;
+      recent.push(g);
+      if (recent.length > MEDIAN_WINDOW) recent.shift();
+      return [...(spike ? ['spike'] : []), ...(explosion ? ['explosion'] : [])];
+    },
+    recent: () => recent.slice(),
+    spikes: () => spikes.slice(),
+  };
+}
 
 function seeded(): EventDetector {
   const d = new EventDetector(OPTIONS);
@@ -77,6 +126,34 @@ describe('EventDetector', () => {
     }
     expect(() => EventDetector.fromState(OPTIONS, { count: -1 })).toThrow(/"count"/);
     expect(() => EventDetector.fromState(OPTIONS, { ...seeded().toState(), recent: [1, 2] })).toThrow(/"recent"/);
+  });
+
+  it('should keep the window, median and spike count of a plain array implementation, with ties and restores', () => {
+    const r = mulberry32(11);
+    for (let trial = 0; trial < 20; trial++) {
+      // Few distinct values (many ties), moderate and huge spikes, non-finite steps.
+      const levels = Array.from({ length: 1 + Math.floor(r() * 6) }, () => Math.floor(r() * 5) + 1);
+      const norms = Array.from({ length: 700 }, () => {
+        const x = r();
+        if (x < 0.02) return Number.NaN;
+        if (x < 0.03) return Number.POSITIVE_INFINITY;
+        if (x < 0.05) return levels[0] * (20 + Math.floor(r() * 50));
+        if (x < 0.2) return Math.max(...levels) * (1.5 + Math.floor(r() * 4)); // spikes below the explosion factor
+        return levels[Math.floor(r() * levels.length)];
+      });
+      const spikeZ = 1 + r() * 5;
+      const explosionFactor = 2 + r() * 8;
+      const reference = referenceDetector(spikeZ, explosionFactor);
+      let detector = new EventDetector({ spikeZ, explosionFactor });
+      const restoreAt = Math.floor(r() * norms.length);
+      norms.forEach((g, i) => {
+        if (i === restoreAt) detector = EventDetector.fromState({ spikeZ, explosionFactor }, JSON.parse(JSON.stringify(detector.toState())));
+        expect(detector.observe(g)).toEqual(reference.observe(g));
+        const state = detector.toState();
+        expect(state.recent).toEqual(reference.recent());
+        expect(state.spikes).toEqual(reference.spikes());
+      });
+    }
   });
 
   it('should agree with the events of the Controller under every policy', () => {

@@ -13,7 +13,8 @@ import { OrphanSpills } from './orphan-spills.ts';
 import { SpillFile } from './spill-file.ts';
 
 const log = debug('gradpilot:sdk:run');
-const MAX_IN_FLIGHT = 4;
+/** Batches sent and not yet acknowledged, at most (the server benchmark streams the same way). */
+export const MAX_IN_FLIGHT = 4;
 
 /** What `run.observe` is told about one step. */
 export interface StepMetrics {

@@ -2,6 +2,7 @@
 // that client-side encoding does not eat the server's CPU. Parent -> child IPC messages:
 // { kind: 'socket' | 'http', url, runId, start, steps } -> child answers { done: true } or { error }.
 import { type Socket, io } from 'socket.io-client';
+import { MAX_IN_FLIGHT } from '../../sdk/client/run.ts';
 import { BATCH, makeBatch } from './server-fixtures.ts';
 
 interface Job {
@@ -28,21 +29,27 @@ async function socketFor(url: string): Promise<Socket> {
 }
 
 async function run(job: Job): Promise<void> {
-  const batches = Array.from({ length: job.steps / BATCH }, (_, i) => makeBatch(job.start + i * BATCH));
+  const batches = job.steps / BATCH;
   if (job.kind === 'socket') {
     const sock = await socketFor(job.url);
-    // Binary Float64 columns, as the SDK sends them; every batch acknowledged after its commit.
-    await Promise.all(
-      batches.map(
-        (b, seq) =>
-          new Promise<void>((resolve, reject) =>
-            sock.emit('steps', { runId: job.runId, seq, ...b }, (r: { ok: boolean; error?: string }) => (r.ok ? resolve() : reject(new Error(r.error)))),
-          ),
-      ),
-    );
+    // As the SDK streams: binary Float64 columns, at most MAX_IN_FLIGHT batches awaiting
+    // their acknowledgement (sent after the commit), the next batch built and sent as soon
+    // as one is acknowledged.
+    let next = 0;
+    const send = (seq: number): Promise<void> =>
+      new Promise<void>((resolve, reject) =>
+        sock.emit('steps', { runId: job.runId, seq, ...makeBatch(job.start + seq * BATCH) }, (r: { ok: boolean; error?: string }) =>
+          r.ok ? resolve() : reject(new Error(r.error)),
+        ),
+      );
+    const lane = async (): Promise<void> => {
+      while (next < batches) await send(next++);
+    };
+    await Promise.all(Array.from({ length: Math.min(MAX_IN_FLIGHT, batches) }, lane));
     return;
   }
-  for (const b of batches) {
+  for (let seq = 0; seq < batches; seq++) {
+    const b = makeBatch(job.start + seq * BATCH);
     const steps = Array.from(b.step, (s, i) => ({ step: s, gradNorm: b.gradNorm[i], loss: b.loss[i], lr: b.lr[i], threshold: b.threshold[i], coef: b.coef[i], action: b.action[i] }));
     const res = await fetch(`${job.url}/api/runs/${job.runId}/steps`, { method: 'POST', body: JSON.stringify({ steps }) });
     if (!res.ok) throw new Error(await res.text());

@@ -9,7 +9,7 @@ import { querySteps } from '../../server/query/query-steps.ts';
 import { type RunningServer, startServer } from '../../server/start-server.ts';
 import { BATCH, RawInsert, buildRun, makeBatch, tempDir } from './server-fixtures.ts';
 
-export const STEPS_PER_ROUND = 10_000;
+export const STEPS_PER_ROUND = 50_000;
 
 export interface IngestContenders {
   raw(): void;
@@ -21,11 +21,14 @@ export interface IngestContenders {
 export async function setupIngest(): Promise<IngestContenders> {
   const tmp = tempDir('gradpilot-bench-ingest-');
   const raw = new RawInsert(path.join(tmp.dir, 'raw.db'));
-  const server: RunningServer = await startServer({ db: path.join(tmp.dir, 'server.db'), port: 0 });
-  const create = async (name: string) =>
+  // One server (and SQLite file) per transport, so that neither pays for the other's WAL
+  // checkpoints.
+  const socketServer: RunningServer = await startServer({ db: path.join(tmp.dir, 'socket.db'), port: 0 });
+  const httpServer: RunningServer = await startServer({ db: path.join(tmp.dir, 'http.db'), port: 0 });
+  const create = async (server: RunningServer, name: string) =>
     ((await (await fetch(`${server.url}/api/runs`, { method: 'POST', body: JSON.stringify({ name }) })).json()) as { id: string }).id;
-  const socketRun = await create('socket');
-  const httpRun = await create('http');
+  const socketRun = await create(socketServer, 'socket');
+  const httpRun = await create(httpServer, 'http');
   const client = await startClient();
   const next = { raw: 0, socket: 0, http: 0 };
   const take = (kind: keyof typeof next) => {
@@ -38,11 +41,12 @@ export async function setupIngest(): Promise<IngestContenders> {
       const start = take('raw');
       for (let i = 0; i < STEPS_PER_ROUND / BATCH; i++) raw.insert(makeBatch(start + i * BATCH));
     },
-    socket: () => client.run({ kind: 'socket', url: server.url, runId: socketRun, start: take('socket'), steps: STEPS_PER_ROUND }),
-    http: () => client.run({ kind: 'http', url: server.url, runId: httpRun, start: take('http'), steps: STEPS_PER_ROUND }),
+    socket: () => client.run({ kind: 'socket', url: socketServer.url, runId: socketRun, start: take('socket'), steps: STEPS_PER_ROUND }),
+    http: () => client.run({ kind: 'http', url: httpServer.url, runId: httpRun, start: take('http'), steps: STEPS_PER_ROUND }),
     async close() {
       client.close();
-      await server.close();
+      await socketServer.close();
+      await httpServer.close();
       raw.db.close();
       tmp.remove();
     },

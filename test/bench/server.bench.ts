@@ -1,6 +1,6 @@
 // `npm run bench:vitest`: ingest over the socket and HTTP beside a raw better-sqlite3 insert
 // of the same rows (target: socket >= 0.5x raw), and points=1000 queries over runs of 1e4,
-// 1e6 and 1e7 steps (target: 1e7 within 2x of 1e4). Each ingest round stores 10,000 steps.
+// 1e6 and 1e7 steps (target: 1e7 within 2x of 1e4). Each ingest round stores 50,000 steps.
 // The README table comes from `npx tsx test/bench/server-report.ts` (same contenders).
 // vitest's bench mode runs no beforeAll/afterAll hooks, so the fixtures are built in the
 // first bench's `setup` and closed in the last bench's `teardown` (mode 'run').
@@ -9,7 +9,7 @@ import { type IngestContenders, type QueryContenders, QUERY_SIZES, setupIngest, 
 
 type Mode = 'warmup' | 'run' | undefined;
 
-describe('server ingest, 10,000 steps per round (1000-step batches)', () => {
+describe('server ingest, 50,000 steps per round (1000-step batches)', () => {
   let c: IngestContenders | null = null;
   const setup = async () => {
     c ??= await setupIngest();

@@ -11,7 +11,7 @@ import type { ServerContext } from '../context.ts';
 import type { RunRow } from '../db/run-store.ts';
 import { replayController } from './replay-controller.ts';
 
-export function resumeRun(ctx: ServerContext, run: RunRow, fromStep: number | undefined): ResumeResult & { superseded: number } {
+export async function resumeRun(ctx: ServerContext, run: RunRow, fromStep: number | undefined): Promise<ResumeResult & { superseded: number }> {
   let superseded = 0;
   if (fromStep !== undefined) {
     superseded = ctx.store.supersedeAfter(run.rid, fromStep, new Date().toISOString());
@@ -20,13 +20,13 @@ export function resumeRun(ctx: ServerContext, run: RunRow, fromStep: number | un
       ctx.live.queueRun(run.id);
     }
   }
-  return { ...controllerStateAfter(ctx, run, fromStep), superseded };
+  return { ...(await controllerStateAfter(ctx, run, fromStep)), superseded };
 }
 
 /** The state after step `after` (default: the last stored step), read-only. */
-export function controllerStateAfter(ctx: ServerContext, run: RunRow, after: number | undefined): ResumeResult {
+export async function controllerStateAfter(ctx: ServerContext, run: RunRow, after: number | undefined): Promise<ResumeResult> {
   const lastStep = ctx.store.runs.byRid(run.rid)?.last_step ?? null;
   const upTo = after ?? lastStep ?? -1;
-  const controller = replayController(ctx.store, run.rid, { upTo });
+  const controller = await replayController(ctx.store, run.rid, { upTo });
   return { state: controller.toState(), fromStep: after ?? lastStep };
 }

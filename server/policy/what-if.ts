@@ -22,13 +22,15 @@ interface ThresholdBucket {
   last: number | null;
 }
 
-export function whatIf(store: Store, run: RunRow, policy: Policy, points: number): ReplayResult {
+/** Replays the run's stored steps up to its last step at the call (later ones are left out). */
+export async function whatIf(store: Store, run: RunRow, policy: Policy, points: number): Promise<ReplayResult> {
   const to = run.last_step ?? 0;
   const raw = store.steps.countRange(run.rid, 0, to, points + 1) <= points;
   const width = raw ? 1 : planBuckets(0, to, points).width;
   const buckets = new Map<number, ThresholdBucket>();
   const summary: ReplaySummary = { steps: 0, clipped: 0, skipped: 0, events: noEvents() };
-  replayController(store, run.rid, {
+  await replayController(store, run.rid, {
+    upTo: to,
     policy,
     onDecision(d) {
       summary.steps++;

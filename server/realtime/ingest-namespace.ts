@@ -28,10 +28,14 @@ function errorMessage(err: unknown): string {
   return 'Internal server error';
 }
 
+// A request without an ack callback (fire and forget) is still carried out; it just gets no reply.
+function replier<T>(ack: unknown): Ack<T> {
+  return typeof ack === 'function' ? (ack as Ack<T>) : () => {};
+}
+
 /** Runs `fn` and acks its result, or an error naming the problem; never throws into socket.io. */
 export function answer<T>(ack: unknown, fn: () => T, onReject?: () => void): void {
-  // A request without an ack callback (fire and forget) is still carried out; it just gets no reply.
-  const reply: Ack<T> = typeof ack === 'function' ? (ack as Ack<T>) : () => {};
+  const reply = replier<T>(ack);
   let result: T;
   try {
     result = fn();
@@ -41,6 +45,15 @@ export function answer<T>(ack: unknown, fn: () => T, onReject?: () => void): voi
     return;
   }
   reply({ ok: true, result });
+}
+
+/** As `answer`, for work that yields to the event loop on the way (replaying a run). */
+export function answerLater<T>(ack: unknown, fn: () => Promise<T>): void {
+  const reply = replier<T>(ack);
+  new Promise<T>((resolve) => resolve(fn())).then(
+    (result) => reply({ ok: true, result }),
+    (err: unknown) => reply({ ok: false, error: errorMessage(err) }),
+  );
 }
 
 export function parseRank(value: unknown, field: string): number {

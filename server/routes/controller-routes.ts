@@ -13,21 +13,21 @@ import { DEFAULT_POINTS, MAX_POINTS } from './steps-routes.ts';
 export function controllerRoutes(ctx: ServerContext): Router {
   const router = Router();
 
-  router.get('/api/runs/:id/state', function getState(req, res) {
+  router.get('/api/runs/:id/state', async function getState(req, res) {
     const run = findRun(ctx, param(req, 'id'));
-    res.json(controllerStateAfter(ctx, run, intParam(req.query.after, 'after')));
+    res.json(await controllerStateAfter(ctx, run, intParam(req.query.after, 'after')));
   });
 
-  router.post('/api/runs/:id/resume', function postResume(req, res) {
+  router.post('/api/runs/:id/resume', async function postResume(req, res) {
     const run = findRun(ctx, param(req, 'id'));
     const body: unknown = req.body ?? {};
     if (!isPlainObject(body)) throw new ValidationError(`Expected a JSON object { "fromStep"?: n }, got ${describe(body)}`);
     rejectUnknownKeys(body, ['fromStep'], 'the body');
     const fromStep = body.fromStep === undefined || body.fromStep === null ? undefined : parseStep(body.fromStep, 'fromStep');
-    res.json(resumeRun(ctx, run, fromStep));
+    res.json(await resumeRun(ctx, run, fromStep));
   });
 
-  router.post('/api/runs/:id/replay', function postReplay(req, res) {
+  router.post('/api/runs/:id/replay', async function postReplay(req, res) {
     const run = findRun(ctx, param(req, 'id'));
     const body: unknown = req.body;
     if (!isPlainObject(body)) throw new ValidationError(`Expected a JSON object { "policy": { "kind": ... }, "points"?: n }, got ${describe(body)}`);
@@ -40,7 +40,7 @@ export function controllerRoutes(ctx: ServerContext): Router {
       }
       points = body.points;
     }
-    res.json(whatIf(ctx.store, run, policy, points));
+    res.json(await whatIf(ctx.store, run, policy, points));
   });
 
   return router;

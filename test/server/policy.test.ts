@@ -102,6 +102,42 @@ describe('policy', () => {
     expect(r.body.actual).toMatchObject({ steps: 300, clipped: 0, skipped: 1, events: { nonfinite: 1 } });
     expect(r.body.actual.events.spike).toBe(r.body.summary.events.spike);
   });
+  it('should keep acknowledging batches while it replays a long run (what-if and resume state)', async () => {
+    const long = await createRun(server.url, { name: 'long', policy: { kind: 'percentile', p: 10 } });
+    const other = await createRun(server.url, { name: 'other' });
+    const sock = await connectIngest(server.url);
+    try {
+      const n = 200_000;
+      for (let start = 0; start < n; start += 20_000) {
+        const step = Float64Array.from({ length: 20_000 }, (_, i) => start + i);
+        const gradNorm = step.map((s) => 1 + (s % 17) / 10);
+        const r = await request(sock, 'steps', { runId: long, seq: start, step, gradNorm });
+        expect(r.ok).toBe(true);
+      }
+      let otherStep = 0;
+      for (const slow of [
+        () => call(`${server.url}/api/runs/${long}/replay`, 'POST', { policy: { kind: 'zscore' } }),
+        () => call(`${server.url}/api/runs/${long}/state`),
+      ]) {
+        // Replaying 200,000 steps takes hundreds of ms; other runs' batches are acknowledged meanwhile.
+        let done = false;
+        const reply = slow().finally(() => (done = true));
+        let acked = 0;
+        while (!done) {
+          const r = await request(sock, 'steps', { runId: other, seq: otherStep, step: [otherStep++], gradNorm: [1] });
+          if (r.ok) acked++;
+        }
+        const answered = await reply;
+        expect(answered.status).toBe(200);
+        expect(acked).toBeGreaterThanOrEqual(5);
+      }
+      const replay = await call(`${server.url}/api/runs/${long}/replay`, 'POST', { policy: { kind: 'zscore' } });
+      expect(replay.body.summary.steps).toBe(n);
+    } finally {
+      sock.close();
+    }
+  });
+
   it('should place the default effectiveStep a few seconds of steps ahead of a fast run', async () => {
     expect(policyMargin(0)).toBe(POLICY_MARGIN_STEPS);
     expect(policyMargin(200)).toBe(200 * POLICY_LEAD_SECONDS);

@@ -1,59 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { Controller, EventDetector, parsePolicy } from '../../sdk/controller/index.ts';
-import { MEDIAN_WINDOW, EXPLOSION_SPIKES, EXPLOSION_STEPS, MIN_HISTORY, SPIKE_ALPHA } from '../../sdk/controller/detector.ts';
-import { percentileOfSorted } from '../../sdk/controller/percentile.ts';
 import { mulberry32 } from '../support/random.ts';
+import { referenceDetector } from '../support/reference-detector.ts';
 import { spikySeries } from './series.ts';
 
 const OPTIONS = { spikeZ: 6, explosionFactor: 10 };
 // 20 norms alternating 1 and 3: mean 2, population variance 1, so the spike level is 8.
 const SEED = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? 1 : 3));
-
-/** The rules of detector.ts written the plain way (arrays, a sort per step), to check the ring buffers against. */
-function referenceDetector(spikeZ: number, explosionFactor: number) {
-  let count = 0;
-  let mean = 0;
-  let variance = 0;
-  const recent: number[] = [];
-  const spikes: number[] = [];
-  const pushSpike = (f: number) => {
-    spikes.push(f);
-    if (spikes.length > EXPLOSION_STEPS) spikes.shift();
-  };
-  return {
-    observe(g: number): string[] {
-      if (!Number.isFinite(g)) {
-        pushSpike(0);
-        return ['nonfinite'];
-      }
-      let spike = false;
-      let explosion = false;
-      if (count >= MIN_HISTORY) {
-        const level = mean + spikeZ * Math.sqrt(variance);
-        spike = g > level;
-        explosion = g > explosionFactor * percentileOfSorted(recent.slice().sort((a, b) => a - b), 50);
-        pushSpike(spike ? 1 : 0);
-        if (spike && !explosion) explosion = spikes.filter((f) => f === 1).length >= EXPLOSION_SPIKES;
-        const x = spike ? level : g;
-        mean = SPIKE_ALPHA * mean + (1 - SPIKE_ALPHA) * x;
-        variance = SPIKE_ALPHA * variance + (1 - SPIKE_ALPHA) * (x - mean) * (x - mean);
-      } else {
-        pushSpike(0);
-        if (count === MIN_HISTORY - 1) {
-          const seed = [...recent, g];
-          mean = seed.reduce((a, b) => a + b, 0) / seed.length;
-          variance = seed.reduce((a, b) => a + (b - mean) * (b - mean), 0) / seed.length;
-        }
-      }
-      count++;
-      recent.push(g);
-      if (recent.length > MEDIAN_WINDOW) recent.shift();
-      return [...(spike ? ['spike'] : []), ...(explosion ? ['explosion'] : [])];
-    },
-    recent: () => recent.slice(),
-    spikes: () => spikes.slice(),
-  };
-}
 
 function seeded(): EventDetector {
   const d = new EventDetector(OPTIONS);

@@ -4,6 +4,7 @@
 // fewer than 8 rows per point and layer instead of every stored norm.
 import { pickMax } from '../query/bucket-agg.ts';
 import type { Db } from './open-database.ts';
+import { HighestBuckets } from './highest-buckets.ts';
 import { LEVEL_WIDTHS, TOP_LEVEL } from './rollup-store.ts';
 
 export interface LayerAgg {
@@ -28,6 +29,8 @@ export class LayerRollupStore {
   readonly #range;
   readonly #deleteAfter;
   readonly #deleteRun;
+  /** Keyed by `${rid}/${idx}`. */
+  readonly #highest: HighestBuckets<string>;
 
   constructor(db: Db) {
     this.#get = db.prepare<[number, number, number, number], Row>('SELECT bucket, first_step, max, nan FROM layer_rollups WHERE rid = ? AND idx = ? AND level = ? AND bucket = ?').raw();
@@ -39,6 +42,11 @@ export class LayerRollupStore {
       .raw();
     this.#deleteAfter = db.prepare('DELETE FROM layer_rollups WHERE rid = ? AND idx = ? AND level = ? AND bucket > ?');
     this.#deleteRun = db.prepare('DELETE FROM layer_rollups WHERE rid = ?');
+    const maxBucket = db.prepare<[number, number, number], { b: number | null }>('SELECT max(bucket) AS b FROM layer_rollups WHERE rid = ? AND idx = ? AND level = ?');
+    this.#highest = new HighestBuckets(TOP_LEVEL, (key, level) => {
+      const [rid, idx] = key.split('/').map(Number);
+      return maxBucket.get(rid, idx, level)?.b ?? null;
+    });
   }
 
   #write(rid: number, idx: number, level: number, bucket: number, a: LayerAgg): void {
@@ -48,15 +56,17 @@ export class LayerRollupStore {
 
   /** Merges new norms (aggregated per level-1 bucket) into every level. Call inside a transaction. */
   addLevel1(rid: number, idx: number, level1: Map<number, LayerAgg>): void {
+    const highest = this.#highest.of(`${rid}/${idx}`);
     let current = level1;
     for (let level = 1; level <= TOP_LEVEL; level++) {
       const next = new Map<number, LayerAgg>();
       const ratio = level < TOP_LEVEL ? LEVEL_WIDTHS[level + 1] / LEVEL_WIDTHS[level] : 0;
       for (const [bucket, a] of current) {
         if (ratio) mergeLayer(next, Math.floor(bucket / ratio), a.first, a.max);
-        const old = this.#get.get(rid, idx, level, bucket);
+        const old = bucket > highest[level] ? undefined : this.#get.get(rid, idx, level, bucket);
         if (old) mergeLayer(current, bucket, old[1], old[3] ? Number.NaN : old[2]);
         this.#write(rid, idx, level, bucket, current.get(bucket)!);
+        if (bucket > highest[level]) highest[level] = bucket;
       }
       current = next;
     }
@@ -72,6 +82,7 @@ export class LayerRollupStore {
 
   /** After a layer's norms past `step` were removed: drops later buckets, rebuilds the partial ones. */
   truncateAfter(rid: number, idx: number, step: number, rawBucket: (from: number, to: number) => LayerAgg | null): void {
+    this.#highest.forget(`${rid}/${idx}`);
     for (let level = 1; level <= TOP_LEVEL; level++) {
       const w = LEVEL_WIDTHS[level];
       const bucket = Math.floor(step / w);
@@ -89,6 +100,7 @@ export class LayerRollupStore {
   }
 
   deleteRun(rid: number): void {
+    this.#highest.forgetAll();
     this.#deleteRun.run(rid);
   }
 }

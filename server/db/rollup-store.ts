@@ -5,6 +5,7 @@
 import type { Db } from './open-database.ts';
 import { type BucketAgg, COLUMN_COUNT, mergeAgg, mergeIntoMap, pickMax, pickMin } from '../query/bucket-agg.ts';
 import { decodeValue } from './step-codec.ts';
+import { HighestBuckets } from './highest-buckets.ts';
 
 /** Bucket width per level; level 0 is the raw steps. */
 export const LEVEL_WIDTHS = [1, 64, 512, 4096, 32768, 262144, 2097152] as const;
@@ -97,13 +98,7 @@ export class RollupStore {
   readonly #range;
   readonly #deleteAfter;
   readonly #deleteRun;
-  readonly #maxBucket;
-  /**
-   * Per run and level, a bucket at or above the highest stored one: a bucket past it has no
-   * row yet, so appending skips the lookup. Only ever too high (a rolled-back put leaves it
-   * raised), never too low; forgotten when buckets are deleted.
-   */
-  readonly #highest = new Map<number, number[]>();
+  readonly #highest: HighestBuckets<number>;
 
   constructor(db: Db) {
     const cols = ['rid', 'level', 'bucket', 'count', 'non_finite', 'clipped', 'skipped', 'first_step', 'last_step', ...VALUE_COLUMNS, 'nan'];
@@ -114,21 +109,13 @@ export class RollupStore {
       .raw();
     this.#deleteAfter = db.prepare('DELETE FROM rollups WHERE rid = ? AND level = ? AND bucket > ?');
     this.#deleteRun = db.prepare('DELETE FROM rollups WHERE rid = ?');
-    this.#maxBucket = db.prepare<[number, number], { b: number | null }>('SELECT max(bucket) AS b FROM rollups WHERE rid = ? AND level = ?');
-  }
-
-  #highestOf(rid: number): number[] {
-    let highest = this.#highest.get(rid);
-    if (!highest) {
-      highest = LEVEL_WIDTHS.map((_, level) => (level === 0 ? -1 : (this.#maxBucket.get(rid, level)?.b ?? -1)));
-      this.#highest.set(rid, highest);
-    }
-    return highest;
+    const maxBucket = db.prepare<[number, number], { b: number | null }>('SELECT max(bucket) AS b FROM rollups WHERE rid = ? AND level = ?');
+    this.#highest = new HighestBuckets(TOP_LEVEL, (rid, level) => maxBucket.get(rid, level)?.b ?? null);
   }
 
   /** Merges the aggregates of newly inserted steps (keyed by finest bucket) into every level. Call inside a transaction. */
   addLevel1(rid: number, level1: Map<number, BucketAgg>): void {
-    const highest = this.#highestOf(rid);
+    const highest = this.#highest.of(rid);
     let current = level1;
     for (let level = 1; level <= TOP_LEVEL; level++) {
       const next = new Map<number, BucketAgg>();
@@ -154,7 +141,7 @@ export class RollupStore {
    * `step` at each level from the level below (`rawBucket` gives the finest one from the steps).
    */
   truncateAfter(rid: number, step: number, rawBucket: (from: number, to: number) => BucketAgg | null): void {
-    this.#highest.delete(rid);
+    this.#highest.forget(rid);
     if (step < 0) {
       this.#deleteRun.run(rid);
       return;
@@ -178,7 +165,7 @@ export class RollupStore {
   }
 
   deleteRun(rid: number): void {
-    this.#highest.delete(rid);
+    this.#highest.forget(rid);
     this.#deleteRun.run(rid);
   }
 }

@@ -3,12 +3,12 @@
 // checkpoint moves the steps after it to `superseded_steps` (see supersedeAfter).
 import type { Action } from '../../sdk/controller/types.ts';
 import type { StepColumns } from '../../sdk/protocol/validate.ts';
-import type { Statement } from 'better-sqlite3';
 import type { Db } from './open-database.ts';
 import { type BucketAgg, addStep, aggOfStep, mergeAgg, pickMax } from '../query/bucket-agg.ts';
 import { decodeAction, decodeNaN, decodeValue, encodeAction, encodeNaN } from './step-codec.ts';
 import { LEVEL_WIDTHS, RollupStore } from './rollup-store.ts';
 import { type LayerAgg, LayerRollupStore, mergeLayer } from './layer-rollup-store.ts';
+import { MultiRowInsert } from './multi-row-insert.ts';
 
 export interface RawStepRow {
   step: number;
@@ -54,11 +54,7 @@ export interface InsertResult {
 }
 
 const STEP_COLUMNS = 'step, grad_norm, loss, lr, threshold, coef, action, nan';
-const PARAMS_PER_ROW = 9;
-/**
- * Rows per statement when a batch only appends. One multi-row INSERT per 32 rows measured
- * ~1.3x the rate of one single-row INSERT per row (fewer statement steps and native calls).
- */
+/** Rows per statement when a batch only appends (see multi-row-insert.ts). */
 const APPEND_ROWS = 32;
 
 /** Whether every step is new: strictly ascending and after the last stored one. */
@@ -75,10 +71,8 @@ export class StepStore {
   readonly rollups: RollupStore;
   readonly layerRollups: LayerRollupStore;
   readonly #insert;
-  readonly #db: Db;
-  /** Plain INSERT of k rows (k = 1..APPEND_ROWS), prepared on first use. */
-  readonly #appendStatements = new Map<number, Statement>();
-  readonly #pending = new Array<number | null>(APPEND_ROWS * PARAMS_PER_ROW).fill(null);
+  readonly #appendSteps;
+  readonly #appendLayers;
   readonly #lastStep;
   readonly #range;
   readonly #countRange;
@@ -93,8 +87,9 @@ export class StepStore {
   readonly #layerCache = new Map<number, Map<string, number>>();
 
   constructor(db: Db) {
-    this.#db = db;
     this.rollups = new RollupStore(db);
+    this.#appendSteps = new MultiRowInsert(db, `INSERT INTO steps (rid, ${STEP_COLUMNS})`, 9, APPEND_ROWS);
+    this.#appendLayers = new MultiRowInsert(db, 'INSERT INTO layer_norms (rid, idx, step, value, nan)', 5, APPEND_ROWS * 2);
     this.layerRollups = new LayerRollupStore(db);
     this.#insert = db.prepare(`INSERT OR IGNORE INTO steps (rid, ${STEP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#lastStep = db.prepare<[number], { s: number | null }>('SELECT max(step) AS s FROM steps WHERE rid = ?');
@@ -122,8 +117,9 @@ export class StepStore {
 
   /**
    * Inserts a validated batch, its layer norms and rollups. Call inside a transaction.
-   * A batch that only appends (the usual case) goes in through multi-row INSERTs; any other
-   * row by row with INSERT OR IGNORE, so that a resent step stays the stored one.
+   * A batch that only appends (the usual case) goes in, steps and layer norms, through
+   * multi-row INSERTs; any other row by row with INSERT OR IGNORE, so that a resent step
+   * stays the stored one.
    */
   insert(rid: number, cols: StepColumns): InsertResult {
     const n = cols.step.length;
@@ -136,8 +132,7 @@ export class StepStore {
     let nonFinite = 0;
     let maxStep: number | null = null;
     const values: (number | null)[] = [null, null, null, null, null];
-    const pending = this.#pending;
-    let filled = 0;
+    const append = this.#appendSteps;
     for (let i = 0; i < n; i++) {
       const step = cols.step[i];
       values[0] = cols.gradNorm[i];
@@ -149,12 +144,11 @@ export class StepStore {
       const g = values[0];
       const nan = encodeNaN(values);
       if (appending) {
-        pending[filled++] = rid;
-        pending[filled++] = step;
-        for (let c = 0; c < 5; c++) pending[filled++] = values[c];
-        pending[filled++] = action;
-        pending[filled++] = nan;
-        if (filled === pending.length) filled = this.#append(pending, filled);
+        append.add(rid);
+        append.add(step);
+        for (let c = 0; c < 5; c++) append.add(values[c]);
+        append.add(action);
+        append.add(nan);
       } else if (this.#insert.run(rid, step, values[0], values[1], values[2], values[3], values[4], action, nan).changes === 0) continue;
       inserted.push(i);
       if (nan !== 0) decodeNaN(values, nan);
@@ -164,7 +158,7 @@ export class StepStore {
       if (g !== null && !Number.isFinite(g)) nonFinite++;
       if (maxStep === null || step > maxStep) maxStep = step;
     }
-    if (filled > 0) this.#append(pending, filled);
+    append.flush();
     if (inserted.length > 0) {
       this.rollups.addLevel1(rid, level1);
       for (const [name, col] of cols.layers) {
@@ -174,27 +168,21 @@ export class StepStore {
           const v = col[i];
           if (v === null) continue;
           const isNaN = Number.isNaN(v);
-          this.#insertLayer.run(rid, idx, cols.step[i], isNaN ? null : v, isNaN ? 1 : 0);
+          if (appending) {
+            const layers = this.#appendLayers;
+            layers.add(rid);
+            layers.add(idx);
+            layers.add(cols.step[i]);
+            layers.add(isNaN ? null : v);
+            layers.add(isNaN ? 1 : 0);
+          } else this.#insertLayer.run(rid, idx, cols.step[i], isNaN ? null : v, isNaN ? 1 : 0);
           mergeLayer(layer1, Math.floor(cols.step[i] / w1), cols.step[i], v);
         }
         if (layer1.size > 0) this.layerRollups.addLevel1(rid, idx, layer1);
       }
+      this.#appendLayers.flush();
     }
     return { inserted, duplicates: n - inserted.length, clipped, skipped, nonFinite, maxStep };
-  }
-
-  /** Inserts the rows whose parameters are the first `filled` of `params` (all new steps); returns 0. */
-  #append(params: (number | null)[], filled: number): number {
-    const rows = filled / PARAMS_PER_ROW;
-    let statement = this.#appendStatements.get(rows);
-    if (!statement) {
-      const tuple = `(${new Array(PARAMS_PER_ROW).fill('?').join(', ')})`;
-      statement = this.#db.prepare(`INSERT INTO steps (rid, ${STEP_COLUMNS}) VALUES ${new Array(rows).fill(tuple).join(', ')}`);
-      this.#appendStatements.set(rows, statement);
-    }
-    // Spread, not an array: better-sqlite3 binds an argument list ~20% faster than one array.
-    statement.run(...(filled === params.length ? params : params.slice(0, filled)));
-    return 0;
   }
 
   #layerIndex(rid: number, name: string): number {

@@ -106,10 +106,19 @@ describe('rollups', () => {
     }
     const appended = store.runs.create('appended', 'appended', null, null, 'now');
     const shuffled = store.runs.create('shuffled', 'shuffled', null, null, 'now');
-    // 1237 rows per batch: every batch ends in a partial multi-row statement.
-    insertShuffled(store, appended.rid, rows, null, 1237);
-    insertShuffled(store, shuffled.rid, rows, r, 1237);
+    // 1237 rows per batch: every batch ends in a partial multi-row statement. Two layers.
+    insertShuffled(store, appended.rid, rows, null, 1237, true);
+    insertShuffled(store, shuffled.rid, rows, r, 1237, true);
     expect(store.steps.rawRangeArrays(appended.rid, 0, 300_000)).toEqual(store.steps.rawRangeArrays(shuffled.rid, 0, 300_000));
+    for (const name of ['a', 'b']) {
+      const idx = (rid: number) => store.steps.layerNames(rid).get(name)!;
+      const appendedLayer = store.steps.layerRange(appended.rid, idx(appended.rid), 0, 300_000);
+      expect(appendedLayer.length).toBeGreaterThan(20_000);
+      expect(appendedLayer).toEqual(store.steps.layerRange(shuffled.rid, idx(shuffled.rid), 0, 300_000));
+    }
+    for (const [from, to, points] of [[0, 299_999, 1000], [12_345, 280_001, 333], [100, 9000, 200]]) {
+      expect(queryLayers(store.steps, appended.rid, 'r', from, to, points)).toEqual(queryLayers(store.steps, shuffled.rid, 'r', from, to, points));
+    }
     checkRanges(store, appended.rid, rows, r);
     checkRanges(store, shuffled.rid, rows, r);
   });
@@ -200,8 +209,11 @@ describe('rollups', () => {
   });
 });
 
-/** Inserts `rows` in batches, in a random batch order (or in step order when `r` is null). */
-function insertShuffled(store: Store, rid: number, rows: Row[], r: (() => number) | null, batchSize = 2000): void {
+/**
+ * Inserts `rows` in batches, in a random batch order (or in step order when `r` is null);
+ * `withLayers`: also layer norms "a" (the norm) and "b" (the loss) where those are not missing.
+ */
+function insertShuffled(store: Store, rid: number, rows: Row[], r: (() => number) | null, batchSize = 2000, withLayers = false): void {
     const batches: Row[][] = [];
     for (let i = 0; i < rows.length; i += batchSize) batches.push(rows.slice(i, i + batchSize));
     if (r) batches.sort(() => r() - 0.5);
@@ -215,6 +227,10 @@ function insertShuffled(store: Store, rid: number, rows: Row[], r: (() => number
         cols.threshold.push(row.values[3]);
         cols.coef.push(row.values[4]);
         cols.action.push(row.action);
+      }
+      if (withLayers) {
+        cols.layers.set('a', batch.map((row) => row.values[0]));
+        cols.layers.set('b', batch.map((row) => row.values[1]));
       }
       store.transaction(() => store.steps.insert(rid, cols));
     }

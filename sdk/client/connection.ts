@@ -37,6 +37,12 @@ export interface CreateRunBody {
   author?: string;
 }
 
+// The resume state of a long run with a full-history percentile policy is one message of
+// ~19 bytes per step: over ws's default cap of 100 MiB from ~5.5M steps, and the socket
+// would close instead of resuming. A Node-side ws option, passed on by engine.io-client
+// (not in its types, hence the spread).
+const LARGE_MESSAGES = { maxPayload: 1024 * 1024 * 1024 };
+
 export class Connection {
   readonly #url: string;
   readonly #token: string | null;
@@ -47,6 +53,7 @@ export class Connection {
     this.#url = url;
     this.#token = token;
     this.#socket = io(url + INGEST_NAMESPACE, {
+      ...LARGE_MESSAGES,
       auth: token ? { token } : {},
       transports: ['websocket'],
       reconnectionDelay: Math.min(250, reconnectDelayMaxMs),

@@ -321,7 +321,10 @@ export class Run {
         this.#fail(new GradpilotError(`The server refused spilled steps of run "${o.id}" from ${path}: ${err.message}`, 'INVALID_STEP'));
       });
       if (!this.#resumeSent) {
-        const r = await this.#conn.request('resume', { runId: o.id, ...(o.fromStep !== null ? { fromStep: o.fromStep } : {}) }, o.ackTimeoutMs);
+        // The server replays the run to answer (~1.6 s per million steps on a 2-core machine):
+        // the resume timeout, not the batch ack timeout, or a long run would be asked again
+        // and again, each time starting one more replay.
+        const r = await this.#conn.request('resume', { runId: o.id, ...(o.fromStep !== null ? { fromStep: o.fromStep } : {}) }, o.resumeTimeoutMs);
         if (!current()) return;
         this.#resumeSent = true;
         if (!this.#resumed) {

@@ -28,9 +28,21 @@ function errorMessage(err: unknown): string {
   return 'Internal server error';
 }
 
-// A request without an ack callback (fire and forget) is still carried out; it just gets no reply.
+// A request without an ack callback (fire and forget) is still carried out; it just gets no
+// reply. Encoding the reply can throw (a result too large for one JSON string, e.g. the
+// resume state of a run of tens of millions of steps): then the error is the reply, and
+// nothing is thrown into socket.io or left as an unhandled rejection.
 function replier<T>(ack: unknown): Ack<T> {
-  return typeof ack === 'function' ? (ack as Ack<T>) : () => {};
+  if (typeof ack !== 'function') return () => {};
+  const send = ack as Ack<T>;
+  return (reply) => {
+    try {
+      send(reply);
+    } catch (err) {
+      log('could not send a reply: %O', err);
+      if (reply.ok) send({ ok: false, error: `Could not send the answer: ${(err as Error).message}` });
+    }
+  };
 }
 
 /** Runs `fn` and acks its result, or an error naming the problem; never throws into socket.io. */

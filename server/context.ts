@@ -3,6 +3,7 @@ import type { PolicyVersion } from '../sdk/protocol/api-types.ts';
 import type { Store } from './db/store.ts';
 import type { RunDetectors } from './ingest/run-detectors.ts';
 import type { Metrics } from './metrics.ts';
+import type { SharedReplays } from './policy/shared-replays.ts';
 import type { LiveBroadcaster } from './realtime/live-broadcaster.ts';
 import type { RunActivity } from './runs/run-activity.ts';
 
@@ -12,6 +13,8 @@ export interface ServerContext {
   activity: RunActivity;
   detectors: RunDetectors;
   live: LiveBroadcaster;
+  /** Overlapping requests for the same resume state share one replay. */
+  replays: SharedReplays;
   /** Sends a new policy version to every SDK socket of the run (set once /ingest exists). */
   pushPolicy: (runId: string, version: PolicyVersion) => void;
   token: string | null;

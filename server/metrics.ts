@@ -12,6 +12,7 @@ export class Metrics {
   readonly batches = new Counter({ name: 'gradpilot_batches_total', help: 'Ingest batches committed', labelNames: ['transport'], registers: [this.registry] });
   readonly rejects = new Counter({ name: 'gradpilot_rejects_total', help: 'Requests and batches rejected as invalid', labelNames: ['transport'], registers: [this.registry] });
   readonly events = new Counter({ name: 'gradpilot_events_total', help: 'Events detected', labelNames: ['kind'], registers: [this.registry] });
+  readonly replays = new Counter({ name: 'gradpilot_replays_total', help: 'Controller replays over stored steps (resume state, what-if)', labelNames: ['kind'], registers: [this.registry] });
   readonly runs = new Gauge({ name: 'gradpilot_runs', help: 'Runs stored', registers: [this.registry] });
   readonly connectedSdks = new Gauge({ name: 'gradpilot_connected_sdks', help: 'SDK sockets connected to /ingest', registers: [this.registry] });
   readonly dashboards = new Gauge({ name: 'gradpilot_connected_dashboards', help: 'Dashboard sockets connected to /live', registers: [this.registry] });

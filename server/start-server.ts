@@ -10,6 +10,7 @@ import type { ServerContext } from './context.ts';
 import { Store } from './db/store.ts';
 import { RunDetectors } from './ingest/run-detectors.ts';
 import { serverDetector } from './policy/policy-rules.ts';
+import { SharedReplays } from './policy/shared-replays.ts';
 import { Metrics } from './metrics.ts';
 import { type IngestNamespace, setupIngestNamespace } from './realtime/ingest-namespace.ts';
 import { LiveBroadcaster, type LiveNamespace, runRoom } from './realtime/live-broadcaster.ts';
@@ -78,6 +79,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     activity,
     detectors: new RunDetectors(store, serverDetector),
     live: new LiveBroadcaster(liveNs, summarize),
+    replays: new SharedReplays(),
     pushPolicy: (runId, v) => ingestNs.to(runRoom(runId)).emit('policy', { runId, version: v.version, effectiveStep: v.effectiveStep, policy: v.policy }),
     token,
   };

@@ -16,6 +16,7 @@ export async function resumeRun(ctx: ServerContext, run: RunRow, fromStep: numbe
   if (fromStep !== undefined) {
     superseded = ctx.store.supersedeAfter(run.rid, fromStep, new Date().toISOString());
     if (superseded > 0) {
+      ctx.replays.changed(run.rid);
       ctx.detectors.reset(run.rid);
       ctx.live.queueRun(run.id);
     }
@@ -27,6 +28,9 @@ export async function resumeRun(ctx: ServerContext, run: RunRow, fromStep: numbe
 export async function controllerStateAfter(ctx: ServerContext, run: RunRow, after: number | undefined): Promise<ResumeResult> {
   const lastStep = ctx.store.runs.byRid(run.rid)?.last_step ?? null;
   const upTo = after ?? lastStep ?? -1;
-  const controller = await replayController(ctx.store, run.rid, { upTo });
-  return { state: controller.toState(), fromStep: after ?? lastStep };
+  return ctx.replays.stateAfter(run.rid, upTo, async () => {
+    ctx.metrics.replays.inc({ kind: 'state' });
+    const controller = await replayController(ctx.store, run.rid, { upTo });
+    return { state: controller.toState(), fromStep: after ?? lastStep };
+  });
 }

@@ -40,6 +40,7 @@ export function controllerRoutes(ctx: ServerContext): Router {
       }
       points = body.points;
     }
+    ctx.metrics.replays.inc({ kind: 'whatif' });
     res.json(await whatIf(ctx.store, run, policy, points));
   });
 

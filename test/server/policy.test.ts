@@ -133,6 +133,17 @@ describe('policy', () => {
       }
       const replay = await call(`${server.url}/api/runs/${long}/replay`, 'POST', { policy: { kind: 'zscore' } });
       expect(replay.body.summary.steps).toBe(n);
+
+      // Ranks of a resumed run ask for the same state at once: one replay answers them all.
+      const replays = async (kind: string) => Number(new RegExp(`gradpilot_replays_total\\{kind="${kind}"\\} (\\d+)`).exec((await call<string>(`${server.url}/metrics`)).body)?.[1] ?? 0);
+      const before = await replays('state');
+      const states = await Promise.all([0, 1, 2, 3].map(() => call(`${server.url}/api/runs/${long}/state`)));
+      expect(states.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+      for (const r of states.slice(1)) expect(r.body).toEqual(states[0].body);
+      expect(await replays('state')).toBe(before + 1);
+      // Once answered, the next request replays again (nothing is cached).
+      expect((await call(`${server.url}/api/runs/${long}/state`)).body).toEqual(states[0].body);
+      expect(await replays('state')).toBe(before + 2);
     } finally {
       sock.close();
     }

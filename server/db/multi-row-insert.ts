@@ -30,6 +30,11 @@ export class MultiRowInsert {
     if (this.#filled === this.#params.length) this.flush();
   }
 
+  /** Drops buffered rows (left by a call that threw before its flush, with its transaction). */
+  discard(): void {
+    this.#filled = 0;
+  }
+
   /** Writes the buffered rows. Call before the transaction ends (a partial row is an error). */
   flush(): void {
     const filled = this.#filled;

@@ -122,6 +122,26 @@ export class StepStore {
    * stays the stored one.
    */
   insert(rid: number, cols: StepColumns): InsertResult {
+    try {
+      return this.#insertBatch(rid, cols);
+    } catch (err) {
+      this.forget(rid);
+      throw err;
+    }
+  }
+
+  /**
+   * After a transaction that inserted into run `rid` rolled back: forgets what memory holds
+   * of it (rows buffered for a multi-row INSERT, layer names added), so that the next batch
+   * does not build on rows that are gone. insert() calls it when it throws itself.
+   */
+  forget(rid: number): void {
+    this.#appendSteps.discard();
+    this.#appendLayers.discard();
+    this.#layerCache.delete(rid);
+  }
+
+  #insertBatch(rid: number, cols: StepColumns): InsertResult {
     const n = cols.step.length;
     const appending = onlyAppends(cols.step, this.#lastStep.get(rid)?.s ?? null);
     const inserted: number[] = [];

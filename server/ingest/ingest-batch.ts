@@ -10,11 +10,22 @@ import type { Transport } from '../metrics.ts';
 
 const log = createDebug('gradpilot:ingest');
 
+/** Runs `fn` in a transaction; if it throws (rolled back), memory forgets what it saw of the run. */
+function inTransactionOrForget<T>(ctx: ServerContext, run: RunRow, fn: () => T): T {
+  try {
+    return ctx.store.transaction(fn);
+  } catch (err) {
+    ctx.store.steps.forget(run.rid);
+    ctx.detectors.reset(run.rid);
+    throw err;
+  }
+}
+
 export function ingestBatch(ctx: ServerContext, run: RunRow, cols: StepColumns, transport: Transport): IngestResult {
   const { store, metrics } = ctx;
   const endTimer = metrics.ingestSeconds.startTimer({ transport });
   const at = new Date().toISOString();
-  const { result, events } = store.transaction(() => {
+  const { result, events } = inTransactionOrForget(ctx, run, () => {
     const current = store.runs.byRid(run.rid) ?? run;
     const res = store.steps.insert(run.rid, cols);
     const detected = ctx.detectors.detect(run.rid, cols, res.inserted, current.non_finite > 0);

@@ -123,6 +123,39 @@ describe('rollups', () => {
     checkRanges(store, shuffled.rid, rows, r);
   });
 
+  it('should leave nothing of a batch whose transaction failed halfway, in the file or in memory', () => {
+    const run = store.runs.create('r', 'r', null, null, 'now');
+    const batch = (from: number) => {
+      const cols = emptyColumns();
+      for (let step = from; step < from + 100; step++) {
+        cols.step.push(step);
+        cols.gradNorm.push(1 + step / 1000);
+        for (const c of [cols.loss, cols.lr, cols.threshold, cols.coef]) c.push(null);
+        cols.action.push(null);
+      }
+      cols.layers.set('a', cols.gradNorm.slice());
+      return cols;
+    };
+    // Fail after the layer norms were buffered for their multi-row INSERT, before it ran.
+    const addLevel1 = store.steps.layerRollups.addLevel1;
+    store.steps.layerRollups.addLevel1 = () => {
+      throw new Error('disk full (simulated)');
+    };
+    expect(() => store.transaction(() => store.steps.insert(run.rid, batch(0)))).toThrow(/simulated/);
+    store.steps.layerRollups.addLevel1 = addLevel1;
+    store.transaction(() => store.steps.insert(run.rid, batch(100)));
+    // A fresh Store on the same file sees only what was committed.
+    const reopened = new Store(path.join(dir, 'r.db'));
+    try {
+      expect(reopened.steps.rawRangeArrays(run.rid, 0, 1000).map((r) => r[0])).toEqual(Array.from({ length: 100 }, (_, i) => 100 + i));
+      const idx = reopened.steps.layerNames(run.rid).get('a');
+      expect(idx).toBe(0);
+      expect(reopened.steps.layerRange(run.rid, 0, 0, 1000).map((r) => r.step)).toEqual(Array.from({ length: 100 }, (_, i) => 100 + i));
+    } finally {
+      reopened.close();
+    }
+  });
+
   it('should answer per-layer queries exactly as a brute force, also after a resume', () => {
     const r = rng(5);
     const run = store.runs.create('r', 'r', null, null, 'now');

@@ -19,6 +19,21 @@ const log = createDebug('gradpilot:http');
 /** Largest request body; a full batch of MAX_BATCH_STEPS steps with a few layers fits. */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
+/**
+ * A body announced over the limit gets its 413 at once: body-parser would first read the
+ * whole body to discard it, so a client sending a huge batch learned of the limit only after
+ * uploading all of it. Node still reads off the rest afterwards (closing instead could reset
+ * the connection before the client has read the answer).
+ */
+function refuseAnnouncedOversizeBody(req: Request, res: Response, next: NextFunction): void {
+  const length = Number(req.headers['content-length']);
+  if (!(length > MAX_BODY_BYTES)) {
+    next();
+    return;
+  }
+  next(Object.assign(new Error('request entity too large'), { type: 'entity.too.large', length, limit: MAX_BODY_BYTES }));
+}
+
 export function createApp(ctx: ServerContext, clientDir: string): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -34,7 +49,7 @@ export function createApp(ctx: ServerContext, clientDir: string): express.Expres
 
   // Bodies are read as text so that Python's bare NaN/Infinity can be quoted before JSON.parse.
   app.use('/api', requireTokenForWrites(ctx.token));
-  app.use('/api', express.text({ type: () => true, limit: MAX_BODY_BYTES }), parseJsonBody);
+  app.use('/api', refuseAnnouncedOversizeBody, express.text({ type: () => true, limit: MAX_BODY_BYTES }), parseJsonBody);
   app.use(runsRoutes(ctx));
   app.use(stepsRoutes(ctx));
   app.use(eventsRoutes(ctx));

@@ -85,6 +85,11 @@ describe('body and batch limits', () => {
     const res = await postJson(`${server.url}/api/runs/${RUN}/steps`, `{"steps":[],"pad":"${pad}"}`);
     expect(res.status).toBe(413);
     expect(((await res.json()) as { error: string }).error).toMatch(new RegExp(`limit is ${MAX_BODY_BYTES} bytes`));
+    // Announced over the limit: answered before the body is sent (the request stays open;
+    // were the server reading the body first, this would wait for the test's timeout).
+    const head = `POST /api/runs/${RUN}/steps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${MAX_BODY_BYTES * 4}\r\n\r\n`;
+    const early = await rawRequest(server.port, head, '{"steps":[');
+    expect(early).toMatch(/^HTTP\/1\.1 413 /);
     expect(snapshotStore(server.dbPath)).toEqual(before);
   });
 

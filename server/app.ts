@@ -2,9 +2,10 @@
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import createDebug from 'debug';
-import { ValidationError } from '../sdk/protocol/validate.ts';
+import { ValidationError } from '@gradpilot/sdk/protocol';
 import { requireTokenForWrites } from './auth.ts';
 import type { ServerContext } from './context.ts';
+import { hasDashboard, missingDashboardMessage } from './dashboard-files.ts';
 import { HttpError } from './http-error.ts';
 import { controllerRoutes } from './routes/controller-routes.ts';
 import { eventsRoutes } from './routes/events-routes.ts';
@@ -65,6 +66,11 @@ export function createApp(ctx: ServerContext, clientDir: string): express.Expres
   app.use(express.static(root, { dotfiles: 'ignore', index: 'index.html' }));
   app.get('/{*path}', function dashboardFallback(req, res, next) {
     if (path.extname(req.path) !== '') return next();
+    if (!hasDashboard(root)) {
+      // Say why instead of a bare 404: the API works, only the bundle is missing.
+      res.status(503).type('text/plain').send(`${missingDashboardMessage(root)}\n`);
+      return;
+    }
     res.sendFile('index.html', { root }, (err) => err && next());
   });
 

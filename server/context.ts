@@ -1,5 +1,5 @@
 // What the routes and socket handlers share: the store and the live machinery of one server.
-import type { PolicyVersion } from '../sdk/protocol/api-types.ts';
+import type { PolicyVersion } from '@gradpilot/sdk/protocol';
 import type { Store } from './db/store.ts';
 import type { RunDetectors } from './ingest/run-detectors.ts';
 import type { Metrics } from './metrics.ts';

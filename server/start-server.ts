@@ -1,17 +1,18 @@
 // Starts the gradpilot server: the store, the express app and socket.io on one HTTP server.
 import http from 'node:http';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import createDebug from 'debug';
 import { Server as IoServer } from 'socket.io';
-import { INGEST_NAMESPACE, LIVE_NAMESPACE } from '../sdk/protocol/socket-events.ts';
+import { INGEST_NAMESPACE, LIVE_NAMESPACE } from '@gradpilot/sdk/protocol';
 import { createApp, MAX_BODY_BYTES } from './app.ts';
 import type { ServerContext } from './context.ts';
 import { Store } from './db/store.ts';
 import { RunDetectors } from './ingest/run-detectors.ts';
 import { serverDetector } from './policy/policy-rules.ts';
 import { SharedReplays } from './policy/shared-replays.ts';
+import { hasDashboard, missingDashboardMessage } from './dashboard-files.ts';
 import { Metrics } from './metrics.ts';
+import { PACKAGE_ROOT } from './package-root.ts';
 import { type IngestNamespace, setupIngestNamespace } from './realtime/ingest-namespace.ts';
 import { LiveBroadcaster, type LiveNamespace, runRoom } from './realtime/live-broadcaster.ts';
 import { setupLiveNamespace } from './realtime/live-namespace.ts';
@@ -45,7 +46,7 @@ export interface RunningServer {
 
 export const DEFAULT_PORT = 7070;
 export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_CLIENT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../client/dist');
+export const DEFAULT_CLIENT_DIR = path.join(PACKAGE_ROOT, 'client', 'dist');
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -104,7 +105,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   const url = `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${actualPort}`;
   log('listening on %s, data in %s', url, db);
-  if (announce) process.stdout.write(`gradpilot listening on ${url} (dashboard and API), data in ${path.resolve(db)}\n`);
+  if (announce) {
+    const serves = hasDashboard(clientDir) ? 'dashboard and API' : `API only: ${missingDashboardMessage(clientDir)}`;
+    process.stdout.write(`gradpilot listening on ${url} (${serves}), data in ${path.resolve(db)}\n`);
+  }
 
   let closing: Promise<void> | null = null;
   return {

@@ -9,7 +9,7 @@ import type {
   RunEvent,
   RunSummary,
   StepSeries,
-} from '../../sdk/protocol/api-types.ts';
+} from '@gradpilot/sdk/protocol';
 
 export class ApiError extends Error {
   /** HTTP status, or 0 when the server could not be reached. */

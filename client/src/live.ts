@@ -2,13 +2,13 @@
 // again after every reconnect (rooms do not survive a reconnect), then tells listeners so
 // they can re-fetch whatever arrived while the socket was away.
 import { io, type Socket } from 'socket.io-client';
-import type { PolicyVersion, RunEvent, RunSummary } from '../../sdk/protocol/api-types.ts';
+import type { PolicyVersion, RunEvent, RunSummary } from '@gradpilot/sdk/protocol';
 import {
   LIVE_NAMESPACE,
   type LiveClientEvents,
   type LiveServerEvents,
   type LiveSteps,
-} from '../../sdk/protocol/socket-events.ts';
+} from '@gradpilot/sdk/protocol';
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected';
 

@@ -1,8 +1,8 @@
 // What the run view's charts show: the step series for the current x range, the run's
 // events and an optional what-if threshold. It follows the tail (appending live steps and
 // re-bucketing when too many have piled up) until the user zooms, then holds that range.
-import type { RunEvent } from '../../sdk/protocol/api-types.ts';
-import type { LiveSteps } from '../../sdk/protocol/socket-events.ts';
+import type { RunEvent } from '@gradpilot/sdk/protocol';
+import type { LiveSteps } from '@gradpilot/sdk/protocol';
 import { api } from './api.ts';
 import { appendLive, emptySeries, fromStepSeries, type Col, type PlotSeries } from './series.ts';
 

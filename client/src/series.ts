@@ -1,9 +1,9 @@
 // The run's step series as the charts use it: plain columns indexed by bucket, non-finite
 // values turned into null (uPlot cannot scale NaN) with the fact kept in `nonFinite` so it
 // is drawn as a marker. Live steps are appended as one-step buckets.
-import type { BucketColumn, StepSeries } from '../../sdk/protocol/api-types.ts';
-import type { LiveSteps } from '../../sdk/protocol/socket-events.ts';
-import { decodeNumber, type WireNumber } from '../../sdk/protocol/wire-number.ts';
+import type { BucketColumn, StepSeries } from '@gradpilot/sdk/protocol';
+import type { LiveSteps } from '@gradpilot/sdk/protocol';
+import { decodeNumber, type WireNumber } from '@gradpilot/sdk/protocol';
 
 export type Col = (number | null)[];
 

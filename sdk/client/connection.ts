@@ -22,6 +22,8 @@ export class RefusedError extends Error {
 export interface ConnectionHooks {
   connected(): void;
   disconnected(reason: string): void;
+  /** An attempt to connect failed; socket.io tries again by itself. */
+  attemptFailed(message: string): void;
   /** The server refused the connection itself (e.g. a missing or wrong token). */
   refused(message: string): void;
   policy(push: PolicyPush): void;
@@ -72,11 +74,14 @@ export class Connection {
       hooks.disconnected(reason);
     });
     this.#socket.on('connect_error', (err) => {
-      log('cannot connect: %s', err.message);
+      log('cannot connect to %s: %s', url, err.message);
+      if (this.#closed) return;
       // A refusal by the server's middleware (e.g. a bad token) stops socket.io's own retries.
-      if (!this.#socket.active && !this.#closed) {
+      if (!this.#socket.active) {
         hooks.refused(err.message);
         setTimeout(() => this.#closed || this.#socket.connect(), reconnectDelayMaxMs).unref();
+      } else {
+        hooks.attemptFailed(err.message);
       }
     });
     this.#socket.on('policy', (push) => hooks.policy(push));

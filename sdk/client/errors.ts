@@ -6,6 +6,7 @@ export type GradpilotErrorCode =
   | 'INVALID_STEP'
   | 'NON_FINITE'
   | 'RESUME_FAILED'
+  | 'UNREACHABLE'
   | 'CLOSED';
 
 /**

@@ -10,7 +10,7 @@ import { Run } from './run.ts';
  * exactly where they were.
  *
  * @example
- * import { init } from 'gradpilot';
+ * import { init } from '@gradpilot/sdk';
  * const run = await init({
  *   url: 'http://127.0.0.1:7070',
  *   name: 'rnn-adding',

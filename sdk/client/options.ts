@@ -1,7 +1,7 @@
 // init() options: defaults, validation, interpretation, in that order (better-sqlite3's
 // Database constructor does the same). Every message names the option and what it expects.
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parsePolicy } from '../controller/index.ts';
 import type { ControllerState, Policy } from '../controller/types.ts';
@@ -43,7 +43,7 @@ export interface InitOptions {
   batchSize?: number;
   /** A partial batch is sent after this long. Default 1000 ms. */
   flushIntervalMs?: number;
-  /** Where batches go while the server is away. Default `<tmpdir>/gradpilot-spill`; null: memory only. */
+  /** Where batches go while the server is away. Default `<tmpdir>/gradpilot-spill-<uid>` (`defaultSpillDir()`); null: memory only. */
   spillDir?: string | null;
   /** Steps kept in memory while undelivered; the rest wait in the spill file. Default 100000. */
   maxMemorySteps?: number;
@@ -53,6 +53,12 @@ export interface InitOptions {
   reconnectDelayMaxMs?: number;
   /** How long `init({ resume })` waits for the server's controller state. Default 30000 ms. */
   resumeTimeoutMs?: number;
+  /**
+   * Connection problems (a server away for a few seconds, a refused token, a wrong URL) and
+   * steps left undelivered at `close()` are written to stderr, one line each. true: only the
+   * 'connection' and 'error' events and `status().lastError` report them. Default false.
+   */
+  quiet?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -75,16 +81,17 @@ export interface ResolvedOptions {
   ackTimeoutMs: number;
   reconnectDelayMaxMs: number;
   resumeTimeoutMs: number;
+  quiet: boolean;
 }
 
 const KNOWN = new Set<string>([
   'url', 'name', 'project', 'policy', 'config', 'token', 'id', 'resume', 'fromStep', 'state', 'rank',
-  'worldSize', 'batchSize', 'flushIntervalMs', 'spillDir', 'maxMemorySteps', 'ackTimeoutMs',
+  'worldSize', 'batchSize', 'flushIntervalMs', 'spillDir', 'maxMemorySteps', 'ackTimeoutMs', 'quiet',
   'reconnectDelayMaxMs', 'resumeTimeoutMs',
 ]);
 const LIKELY_TYPOS: Record<string, string> = {
   runId: 'id', run: 'id', resumeFrom: 'fromStep', from_step: 'fromStep', world_size: 'worldSize',
-  batch_size: 'batchSize', flushInterval: 'flushIntervalMs', host: 'url', server: 'url', serverUrl: 'url',
+  batch_size: 'batchSize', flushInterval: 'flushIntervalMs', host: 'url', server: 'url', serverUrl: 'url', silent: 'quiet',
 };
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
@@ -117,6 +124,15 @@ function runId(value: unknown, field: string): string {
 }
 
 /** A random run id: time-ordered prefix so ids sort by creation, random suffix. */
+/**
+ * The SDK's spill folder: one per user (`<tmpdir>/gradpilot-spill-<uid>`), so that another
+ * local user can neither read a run's steps nor plant files in it.
+ */
+export function defaultSpillDir(): string {
+  const user = typeof process.getuid === 'function' ? String(process.getuid()) : userInfo().username;
+  return join(tmpdir(), `gradpilot-spill-${user}`);
+}
+
 export function newRunId(): string {
   return `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
 }
@@ -138,7 +154,7 @@ export function resolveOptions(input: InitOptions): ResolvedOptions {
     rank = 0, worldSize = 1, batchSize = 256, flushIntervalMs = 1000, maxMemorySteps = 100_000,
     ackTimeoutMs = 10_000, reconnectDelayMaxMs = 2000, resumeTimeoutMs = 30_000,
   } = o;
-  const spillDir = o.spillDir === undefined ? join(tmpdir(), 'gradpilot-spill') : o.spillDir;
+  const spillDir = o.spillDir === undefined ? defaultSpillDir() : o.spillDir;
 
   // Validate.
   if (typeof o.url !== 'string') throw invalid('Expected the "url" option to be the server URL, e.g. "http://127.0.0.1:7070"');
@@ -175,6 +191,9 @@ export function resolveOptions(input: InitOptions): ResolvedOptions {
   if (spillDir !== null && (typeof spillDir !== 'string' || spillDir.length === 0)) {
     throw invalid(`Expected the "spillDir" option to be a directory path or null, got ${JSON.stringify(spillDir)}`);
   }
+  if (o.quiet !== undefined && typeof o.quiet !== 'boolean') {
+    throw invalid(`Expected the "quiet" option to be true or false, got ${JSON.stringify(o.quiet)}`);
+  }
   if (o.config !== undefined && (typeof o.config !== 'object' || o.config === null || Array.isArray(o.config))) {
     throw invalid('Expected the "config" option to be a plain object of hyperparameters');
   }
@@ -209,5 +228,6 @@ export function resolveOptions(input: InitOptions): ResolvedOptions {
     ackTimeoutMs,
     reconnectDelayMaxMs,
     resumeTimeoutMs,
+    quiet: o.quiet ?? false,
   };
 }

@@ -49,6 +49,11 @@ export class Outbox {
   #dropped = 0;
   #firstBuilt: number | null = null;
   #lastBuilt: number | null = null;
+  /** The file steps go to while the server is away (created on the first write), or null. */
+  get spillPath(): string | null {
+    return this.#spill?.path ?? null;
+  }
+
   /** The server is unreachable: sealed batches go straight to the spill file. */
   away = false;
 

@@ -4,6 +4,7 @@ import debug from 'debug';
 import { Controller, DEFAULT_POLICY } from '../controller/index.ts';
 import type { ControllerState, Decision, Policy } from '../controller/types.ts';
 import { Connection, RefusedError } from './connection.ts';
+import { ConnectionWatch, type ConnectionProblem } from './connection-watch.ts';
 import { GradpilotError, NonFiniteGradientError } from './errors.ts';
 import type { ResolvedOptions } from './options.ts';
 import { Outbox, type OutboxCounts } from './outbox.ts';
@@ -13,6 +14,8 @@ import { OrphanSpills } from './orphan-spills.ts';
 import { SpillFile } from './spill-file.ts';
 
 const log = debug('gradpilot:sdk:run');
+/** How long the server may be away before the user is told: a restart takes less. */
+export const UNREACHABLE_AFTER_MS = 3000;
 /** Batches sent and not yet acknowledged, at most (the server benchmark streams the same way). */
 export const MAX_IN_FLIGHT = 4;
 
@@ -30,6 +33,8 @@ export interface StepMetrics {
 export interface CloseReport extends OutboxCounts {
   /** The file holding the undelivered steps; a later `init` of the same run id sends them. */
   spillFile: string | null;
+  /** With steps undelivered: where they are and the command or call that delivers them. */
+  howToDeliver: string | null;
   /** The last error the server answered with, if any. */
   lastError: string | null;
 }
@@ -50,8 +55,15 @@ export interface RunStatusInfo extends OutboxCounts {
 export interface RunEvents {
   /** A server policy came into force (or was found already in force). */
   policy: (applied: AppliedPolicy) => void;
-  connection: (state: { connected: boolean }) => void;
-  /** The server refused something (a bad token, a rejected batch, an unknown run). */
+  /**
+   * Connected, disconnected, or (`cause` set) still unreachable: first after a few seconds
+   * away, then on every failed attempt until the server answers.
+   */
+  connection: (state: { connected: boolean; url: string; cause?: string }) => void;
+  /**
+   * The server cannot be reached (`code: 'UNREACHABLE'`, with the cause) or refused something
+   * (a bad token, a rejected batch, an unknown run).
+   */
   error: (err: Error) => void;
 }
 
@@ -80,6 +92,7 @@ export class Run {
   readonly #policies: PolicyFollower;
   readonly #outbox: Outbox;
   readonly #conn: Connection;
+  readonly #watch: ConnectionWatch;
   readonly #timer: NodeJS.Timeout;
   readonly #listeners: { [K in keyof RunEvents]: Set<RunEvents[K]> } = {
     policy: new Set(), connection: new Set(), error: new Set(),
@@ -89,6 +102,7 @@ export class Run {
   #generation = 0;
   #closed = false;
   #lastError: string | null = null;
+  #lastErrorCode: string | null = null;
   #idleWaiters: (() => void)[] = [];
   readonly #orphans: OrphanSpills;
   /** The controller state of a resumed run is in place (from the server, or given). */
@@ -124,9 +138,13 @@ export class Run {
       error: (err) => this.#fail(err),
       settled: () => this.#checkIdle(),
     });
+    this.#watch = new ConnectionWatch(o.url, UNREACHABLE_AFTER_MS, (problem) => this.#unreachable(problem));
     this.#conn = new Connection(o.url, o.token, o.reconnectDelayMaxMs, {
       connected: () => {
-        this.#emit('connection', { connected: true });
+        this.#watch.connected();
+        // "Cannot reach the server" is no longer true; other errors stay until the next one.
+        if (this.#lastErrorCode === 'UNREACHABLE') this.#lastError = this.#lastErrorCode = null;
+        this.#emit('connection', { connected: true, url: o.url });
         void this.#handshake(++this.#generation);
       },
       disconnected: () => {
@@ -134,9 +152,11 @@ export class Run {
         this.#ready = false;
         this.#policies.online = false;
         this.#outbox.disconnected();
-        this.#emit('connection', { connected: false });
+        this.#watch.disconnected();
+        this.#emit('connection', { connected: false, url: o.url });
       },
-      refused: (message) => this.#fail(new GradpilotError(`The server at ${o.url} refused the connection: ${message}`, 'INVALID_OPTION')),
+      attemptFailed: (message) => this.#watch.attemptFailed(message),
+      refused: (message) => this.#watch.refused(message),
       policy: (push) => this.#policies.offer(push, this.#controller, this.#lastStep),
     });
     this.#timer = setInterval(() => this.#tick(), o.flushIntervalMs);
@@ -267,12 +287,34 @@ export class Run {
       this.#resumeWaiter?.reject(new GradpilotError(`Run "${this.id}" was closed while resuming`, 'CLOSED'));
     }
     const spillFile = this.#outbox.closeSpill();
-    const report = { ...this.#counts(), spillFile, lastError: this.#lastError };
-    if (report.undelivered > 0) {
-      log('closed with %d steps undelivered (steps %d..%d), kept in %s', report.undelivered,
-        report.firstUndeliveredStep, report.lastUndeliveredStep, spillFile);
+    const counts = this.#counts();
+    const howToDeliver = counts.undelivered > 0 ? this.#howToDeliver(counts, spillFile) : null;
+    if (howToDeliver !== null) {
+      log('closed: %s', howToDeliver);
+      if (!this.#o.quiet) process.stderr.write(`gradpilot: ${howToDeliver}\n`);
     }
-    return report;
+    return { ...counts, spillFile, howToDeliver, lastError: this.#lastError };
+  }
+
+  #howToDeliver(c: OutboxCounts, spillFile: string | null): string {
+    const steps = c.undelivered === 1 ? `1 step (${c.firstUndeliveredStep})` : `${c.undelivered} steps (${c.firstUndeliveredStep}-${c.lastUndeliveredStep})`;
+    const what = `run "${this.id}": ${steps} not delivered to ${this.#o.url}`;
+    if (spillFile === null) return `${what}, lost with this process (no spill directory: spillDir is null or could not be written).`;
+    return `${what}, kept in ${spillFile}. Deliver with \`npx gradpilot spill send --url ${this.#o.url}\`, ` +
+      `or by init({ url, id: "${this.id}" }) (or resume) in a later run.`;
+  }
+
+  /** The server has been away for a while, or refused the socket: say so, once on stderr. */
+  #unreachable(problem: ConnectionProblem): void {
+    this.#emit('connection', { connected: false, url: problem.url, cause: problem.cause });
+    this.#fail(new GradpilotError(problem.message, 'UNREACHABLE'));
+    if (!problem.first || this.#o.quiet || this.#closed) return;
+    const keptIn = this.rank !== 0
+      ? 'this rank streams no steps; policy pushes resume when it answers'
+      : this.#o.spillDir === null
+        ? `steps are kept in memory (at most ${this.#o.maxMemorySteps}; older ones are dropped) and sent when it answers`
+        : `steps are kept in memory and in ${this.#outbox.spillPath} and sent when it answers`;
+    process.stderr.write(`gradpilot: ${problem.message} Training goes on: ${keptIn}. (quiet: true silences this.)\n`);
   }
 
   /** The outbox's counts, plus the orphaned spill files' steps. */
@@ -362,6 +404,7 @@ export class Run {
   }
 
   #tick(): void {
+    this.#watch.check();
     // A flush interval without the server: from now on batches go to the spill file.
     if (!this.#ready && !this.#outbox.away) this.#outbox.disconnected();
     if (this.#outbox.pendingSteps > 0) this.#outbox.seal();
@@ -406,6 +449,7 @@ export class Run {
 
   #fail(err: Error): void {
     this.#lastError = err.message;
+    this.#lastErrorCode = err instanceof GradpilotError ? err.code : null;
     log('error: %s', err.message);
     if (this.#listeners.error.size > 0) this.#emit('error', err);
   }

@@ -3,10 +3,10 @@
 // it is a local file, writes happen only while the server is away, and a training loop that
 // never yields must still be able to bound its memory.
 import {
-  closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync,
+  closeSync, constants, existsSync, lstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync,
   unlinkSync, writeSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Policy } from '../controller/types.ts';
 import type { ColumnarBatch } from '../protocol/api-types.ts';
 import type { WireNumber } from '../protocol/wire-number.ts';
@@ -55,12 +55,31 @@ export function batchLength(batch: ColumnarBatch): number {
   return batch.step.length;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether the process that writes a spill file still runs (then its file is not an orphan). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function closedName(path: string): string {
+  return path.slice(0, -SUFFIX.length) + `-closed-${Date.now()}${SUFFIX}`;
+}
+
+/** Created here or not at all: never through a planted symlink, never another user's file. */
+function openExclusive(path: string): number {
+  return openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+}
+
+/** The spill folder must be ours alone: a real directory, our uid, no access for others. */
+function assertPrivateDir(dir: string): void {
+  const st = lstatSync(dir);
+  const uid = typeof process.getuid === 'function' ? process.getuid() : st.uid;
+  if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) {
+    throw new Error(`the spill folder ${dir} is not a private directory of this user (mode 0700); spilling is off`);
   }
 }
 
@@ -110,21 +129,50 @@ export class SpillFile {
       unlinkSync(this.path);
       return null;
     }
-    const kept = this.path.slice(0, -SUFFIX.length) + `-closed-${Date.now()}${SUFFIX}`;
+    const kept = closedName(this.path);
     renameSync(this.path, kept);
     return kept;
   }
 
   #open(): number {
     if (this.#fd !== null) return this.#fd;
-    mkdirSync(join(this.path, '..'), { recursive: true });
-    this.#fd = openSync(this.path, 'w+');
+    const dir = dirname(this.path);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    assertPrivateDir(dir);
+    try {
+      this.#fd = openExclusive(this.path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      // A file of an earlier process that had our pid (a container restarts with the same
+      // pids): keep it as a closed spill, to be delivered, and start our own.
+      renameSync(this.path, closedName(this.path));
+      this.#fd = openExclusive(this.path);
+    }
     const header = Buffer.from(JSON.stringify(this.#header) + '\n');
     writeSync(this.#fd, header, 0, header.length, 0);
     this.#size = header.length;
     log('spilling to %s', this.path);
     return this.#fd;
   }
+}
+
+/** What a spill file's name says: the run, the writing process, and whether it was closed. */
+export interface SpillName {
+  runId: string;
+  pid: number;
+  closed: boolean;
+}
+
+/** Parses `<runId>.<pid>[-closed-<ms>].spill.jsonl`; the pid is the last dotted part, so run ids may hold dots. */
+export function parseSpillName(name: string): SpillName | null {
+  if (!name.endsWith(SUFFIX)) return null;
+  const m = /^(.+)\.(\d+)(-closed-\d+)?$/.exec(name.slice(0, -SUFFIX.length));
+  return m ? { runId: m[1], pid: Number(m[2]), closed: m[3] !== undefined } : null;
+}
+
+/** An orphan: closed with steps undelivered, or written by a process that is gone. */
+export function isOrphan({ pid, closed }: SpillName): boolean {
+  return closed || (pid !== process.pid && !isAlive(pid));
 }
 
 /**
@@ -135,11 +183,8 @@ export function findOrphanSpills(dir: string, runId: string): string[] {
   if (!existsSync(dir)) return [];
   const out: string[] = [];
   for (const name of readdirSync(dir)) {
-    if (!name.startsWith(runId + '.') || !name.endsWith(SUFFIX)) continue;
-    const middle = name.slice(runId.length + 1, -SUFFIX.length);
-    const closed = middle.includes('-closed-');
-    const pid = Number.parseInt(middle, 10);
-    if (!closed && (pid === process.pid || isAlive(pid))) continue;
+    const parsed = parseSpillName(name);
+    if (parsed === null || parsed.runId !== runId || !isOrphan(parsed)) continue;
     out.push(join(dir, name));
   }
   return out.sort();

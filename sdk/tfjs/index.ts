@@ -1,4 +1,4 @@
-// gradpilot/tfjs: TensorFlow.js helpers (measure, clip, wrap an optimizer).
+// @gradpilot/sdk/tfjs: TensorFlow.js helpers (measure, clip, wrap an optimizer).
 export { clipOptimizer } from './clip-optimizer.ts';
 export { clipGradients, scaleGradients } from './clip-gradients.ts';
 export { gradientNorms } from './gradient-norms.ts';

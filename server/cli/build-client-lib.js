@@ -12,6 +12,8 @@ export async function buildClient() {
   await build({
     entryPoints: [join(clientDir, 'src', 'main.ts')],
     bundle: true,
+    // @gradpilot/sdk from its sources (the workspace), not from a build that may be stale.
+    conditions: ['gradpilot-source'],
     format: 'esm',
     target: 'es2022',
     minify: true,

@@ -7,8 +7,8 @@ Commands:
   serve        run the server and dashboard (default http://127.0.0.1:7070)
   replay       run the clipping controller over a log of gradient norms
   export       write a run's steps as CSV
+  spill        list or send the steps SDKs kept on disk while the server was away
   demo         train a small TensorFlow.js RNN that streams to a server
-  experiment   compare clipping policies on the adding problem
 
 Run \`gradpilot <command> --help\` for a command's options.`;
 
@@ -18,8 +18,8 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   serve: () => import('./serve.ts'),
   replay: () => import('./replay.ts'),
   export: () => import('./export.ts'),
-  demo: () => import('../../sdk/examples/demo.ts'),
-  experiment: () => import('../../sdk/examples/experiment.ts'),
+  spill: () => import('./spill.ts'),
+  demo: () => import('../demo/demo.ts'),
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -5,8 +5,8 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { Controller, DEFAULT_POLICY, parsePolicy, type Policy } from '../../sdk/controller/index.ts';
-import { formatCsvNumber } from '../../sdk/protocol/wire-number.ts';
+import { Controller, DEFAULT_POLICY, parsePolicy, type Policy } from '@gradpilot/sdk/controller';
+import { formatCsvNumber } from '@gradpilot/sdk/protocol';
 import { detectFormat, parseNormLine, ReplayInputError, splitCsvLine, type InputFormat } from './replay-input.ts';
 
 const HELP = `gradpilot replay [--policy '<json>'] [file|-]

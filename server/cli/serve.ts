@@ -1,5 +1,6 @@
 // `gradpilot serve`: the server and dashboard until Ctrl-C / SIGTERM, then a clean shutdown.
 import { DEFAULT_HOST, DEFAULT_PORT, startServer } from '../start-server.ts';
+import { ensureDashboard } from './ensure-dashboard.ts';
 import { UsageError, parseFlags } from './parse-flags.ts';
 
 const USAGE = `gradpilot serve [--port 7070] [--host 127.0.0.1] [--db ./gradpilot.db]
@@ -30,6 +31,12 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const token = process.env.GRADPILOT_TOKEN || null;
+  try {
+    if ((await ensureDashboard()) === 'built') process.stdout.write('gradpilot: built the dashboard (client/dist was missing or older than client/src)\n');
+  } catch (err) {
+    // The API can run without it; the start-up line and `/` then say the dashboard is missing.
+    process.stderr.write(`gradpilot serve: could not build the dashboard: ${(err as Error).message}\n`);
+  }
   let server;
   try {
     server = await startServer({ db, port, host, token, log: true });

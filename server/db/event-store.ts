@@ -1,6 +1,6 @@
 // Events the server detected in a run's norms (nonfinite, first_nonfinite, spike, explosion).
-import type { RunEvent } from '../../sdk/protocol/api-types.ts';
-import { encodeNumber } from '../../sdk/protocol/wire-number.ts';
+import type { RunEvent } from '@gradpilot/sdk/protocol';
+import { encodeNumber } from '@gradpilot/sdk/protocol';
 import type { Db } from './open-database.ts';
 
 export interface NewEvent {

@@ -1,7 +1,7 @@
 // Policy versions of a run (an audit trail: what, who, when, from which step) and the
 // acknowledgements each SDK rank sent when it applied one.
-import type { Policy } from '../../sdk/controller/types.ts';
-import type { PolicyAck, PolicyVersion } from '../../sdk/protocol/api-types.ts';
+import type { Policy } from '@gradpilot/sdk/controller';
+import type { PolicyAck, PolicyVersion } from '@gradpilot/sdk/protocol';
 import type { Db } from './open-database.ts';
 
 interface PolicyRow {

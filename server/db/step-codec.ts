@@ -1,6 +1,6 @@
 // How a step's values sit in SQLite: REAL columns hold numbers and ±Infinity; NaN becomes
 // NULL in SQLite, so a bitmask (bit i = value i is NaN) tells NaN from missing.
-import type { Action } from '../../sdk/controller/types.ts';
+import type { Action } from '@gradpilot/sdk/controller';
 
 const ACTION_CODES: Record<Action, number> = { apply: 0, clip: 1, skip: 2 };
 const ACTIONS: Action[] = ['apply', 'clip', 'skip'];

@@ -1,8 +1,8 @@
 // Steps and per-layer norms of runs. (run, step) is the key: inserting a step that is
 // already stored is a duplicate and changes nothing (first write wins). A resume from a
 // checkpoint moves the steps after it to `superseded_steps` (see supersedeAfter).
-import type { Action } from '../../sdk/controller/types.ts';
-import type { StepColumns } from '../../sdk/protocol/validate.ts';
+import type { Action } from '@gradpilot/sdk/controller';
+import type { StepColumns } from '@gradpilot/sdk/protocol';
 import type { Db } from './open-database.ts';
 import { type BucketAgg, addStep, aggOfStep, mergeAgg, pickMax } from '../query/bucket-agg.ts';
 import { decodeAction, decodeNaN, decodeValue, encodeAction, encodeNaN } from './step-codec.ts';

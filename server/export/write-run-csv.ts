@@ -3,7 +3,7 @@
 // stream to drain, so a 10M-step run streams in constant memory and never holds a SQLite
 // statement open across an await (better-sqlite3 would refuse other queries meanwhile).
 import type { Writable } from 'node:stream';
-import { formatCsvNumber } from '../../sdk/protocol/wire-number.ts';
+import { formatCsvNumber } from '@gradpilot/sdk/protocol';
 import type { Store } from '../db/store.ts';
 import { decodeRow } from '../db/step-store.ts';
 

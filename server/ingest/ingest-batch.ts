@@ -2,8 +2,8 @@
 // the run's counters, all in one transaction; then tell dashboards. The caller acknowledges
 // only after this returns, i.e. after the commit.
 import createDebug from 'debug';
-import type { IngestResult } from '../../sdk/protocol/api-types.ts';
-import type { StepColumns } from '../../sdk/protocol/validate.ts';
+import type { IngestResult } from '@gradpilot/sdk/protocol';
+import type { StepColumns } from '@gradpilot/sdk/protocol';
 import type { ServerContext } from '../context.ts';
 import type { RunRow } from '../db/run-store.ts';
 import type { Transport } from '../metrics.ts';

@@ -2,12 +2,12 @@
 // norms still gets events. One detector per run, fed in step order; a step older than the
 // last one observed (a late or out-of-order arrival) is only checked for non-finite values.
 // After a restart, a run's detector is warmed up on its last stored steps, without events.
-import type { EventKind, Policy } from '../../sdk/controller/types.ts';
-import type { StepColumns } from '../../sdk/protocol/validate.ts';
+import type { EventKind, Policy } from '@gradpilot/sdk/controller';
+import type { StepColumns } from '@gradpilot/sdk/protocol';
 import type { NewEvent } from '../db/event-store.ts';
 import type { Store } from '../db/store.ts';
 import { decodeRow } from '../db/step-store.ts';
-import { DEFAULT_POLICY as DEFAULT_DETECTOR_POLICY } from '../../sdk/controller/index.ts';
+import { DEFAULT_POLICY as DEFAULT_DETECTOR_POLICY } from '@gradpilot/sdk/controller';
 
 /** How many stored steps a fresh detector observes before judging new ones. */
 export const DETECTOR_WARMUP_STEPS = 4096;

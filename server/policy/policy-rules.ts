@@ -1,7 +1,7 @@
 // The server's view of policies, from the controller module itself: validation (a bad
 // policy is a 400 naming the field), the default, and the event detector the server runs.
-import { DEFAULT_POLICY, EventDetector, PolicyError, parsePolicy } from '../../sdk/controller/index.ts';
-import type { Policy } from '../../sdk/controller/types.ts';
+import { DEFAULT_POLICY, EventDetector, PolicyError, parsePolicy } from '@gradpilot/sdk/controller';
+import type { Policy } from '@gradpilot/sdk/controller';
 import { HttpError } from '../http-error.ts';
 import type { Detector } from '../ingest/run-detectors.ts';
 

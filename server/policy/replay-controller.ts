@@ -5,9 +5,9 @@
 //
 // A page at a time, yielding to the event loop in between: a million steps take seconds,
 // and in one piece they would hold up every SDK's acknowledgements and every dashboard.
-import { Controller } from '../../sdk/controller/index.ts';
-import type { Decision, Policy } from '../../sdk/controller/types.ts';
-import type { PolicyVersion } from '../../sdk/protocol/api-types.ts';
+import { Controller } from '@gradpilot/sdk/controller';
+import type { Decision, Policy } from '@gradpilot/sdk/controller';
+import type { PolicyVersion } from '@gradpilot/sdk/protocol';
 import type { Store } from '../db/store.ts';
 import { decodeValue } from '../db/step-codec.ts';
 

@@ -6,7 +6,7 @@
 // new rather than ignored as duplicates. Without `fromStep` nothing is superseded and the
 // state is the one after the last stored step. The state is computed by running the
 // controller over the stored norms up to k, switching policy versions at their effective steps.
-import type { ResumeResult } from '../../sdk/protocol/socket-events.ts';
+import type { ResumeResult } from '@gradpilot/sdk/protocol';
 import type { ServerContext } from '../context.ts';
 import type { RunRow } from '../db/run-store.ts';
 import { replayController } from './replay-controller.ts';

@@ -7,8 +7,8 @@
 // transit, so the margin covers POLICY_LEAD_SECONDS of the run's current step rate, and at
 // least POLICY_MARGIN_STEPS; a worker already past it applies the policy at once and
 // acknowledges it as `late`.
-import type { Policy } from '../../sdk/controller/types.ts';
-import type { PolicyVersion } from '../../sdk/protocol/api-types.ts';
+import type { Policy } from '@gradpilot/sdk/controller';
+import type { PolicyVersion } from '@gradpilot/sdk/protocol';
 import type { ServerContext } from '../context.ts';
 import type { RunRow } from '../db/run-store.ts';
 import { HttpError } from '../http-error.ts';

@@ -3,7 +3,7 @@
 // ranks of a 6M-step run would otherwise replay it eight times over, all past their
 // timeout). Keyed by run, step and the run's history generation, so a state asked for after
 // a supersede is computed afresh.
-import type { ResumeResult } from '../../sdk/protocol/socket-events.ts';
+import type { ResumeResult } from '@gradpilot/sdk/protocol';
 
 export class SharedReplays {
   readonly #inFlight = new Map<string, Promise<ResumeResult>>();

@@ -2,9 +2,9 @@
 // controller decides every stored norm with that policy; thresholds are bucketed like the
 // steps query (same edges, min/max/last per bucket) and the actions and events counted
 // beside what the run actually did.
-import type { EventKind, Policy } from '../../sdk/controller/types.ts';
-import type { ReplayResult, ReplaySummary } from '../../sdk/protocol/api-types.ts';
-import { encodeNumber } from '../../sdk/protocol/wire-number.ts';
+import type { EventKind, Policy } from '@gradpilot/sdk/controller';
+import type { ReplayResult, ReplaySummary } from '@gradpilot/sdk/protocol';
+import { encodeNumber } from '@gradpilot/sdk/protocol';
 import type { RunRow } from '../db/run-store.ts';
 import type { Store } from '../db/store.ts';
 import { pickMax, pickMin } from '../query/bucket-agg.ts';

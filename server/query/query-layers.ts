@@ -1,8 +1,8 @@
 // `GET /api/runs/:id/layers`: per-layer norms, the max per bucket, with the same bucket plan
 // and edges as the steps query: whole rollup buckets inside the range, finer levels and raw
 // norms only at the ragged ends.
-import type { LayerSeries } from '../../sdk/protocol/api-types.ts';
-import { type WireNumber, encodeNumber } from '../../sdk/protocol/wire-number.ts';
+import type { LayerSeries } from '@gradpilot/sdk/protocol';
+import { type WireNumber, encodeNumber } from '@gradpilot/sdk/protocol';
 import { type LayerAgg, mergeLayer } from '../db/layer-rollup-store.ts';
 import { LEVEL_WIDTHS } from '../db/rollup-store.ts';
 import type { StepStore } from '../db/step-store.ts';

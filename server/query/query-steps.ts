@@ -1,7 +1,7 @@
 // `GET /api/runs/:id/steps`: raw rows when the range holds at most `points` steps, else
 // buckets (min, max, last per column) from the rollups.
-import type { BucketColumn, StepSeries } from '../../sdk/protocol/api-types.ts';
-import { type WireNumber, encodeNumber } from '../../sdk/protocol/wire-number.ts';
+import type { BucketColumn, StepSeries } from '@gradpilot/sdk/protocol';
+import { type WireNumber, encodeNumber } from '@gradpilot/sdk/protocol';
 import { type StepStore, decodeRow } from '../db/step-store.ts';
 import { COLUMN_COUNT } from './bucket-agg.ts';
 import { planBuckets } from './bucket-plan.ts';

@@ -4,8 +4,8 @@
 // `Authorization: Bearer` header).
 import type { Namespace, Socket } from 'socket.io';
 import createDebug from 'debug';
-import type { IngestClientEvents, IngestServerEvents, Ack } from '../../sdk/protocol/socket-events.ts';
-import { ValidationError, describe, isPlainObject, parseName, parseStep, validateColumnarBatch } from '../../sdk/protocol/validate.ts';
+import type { IngestClientEvents, IngestServerEvents, Ack } from '@gradpilot/sdk/protocol';
+import { ValidationError, describe, isPlainObject, parseName, parseStep, validateColumnarBatch } from '@gradpilot/sdk/protocol';
 import { bearerToken, tokenProblem } from '../auth.ts';
 import type { ServerContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';

@@ -2,10 +2,10 @@
 // flushed at most once per interval (default 50 ms, so <= 20 updates a second per run),
 // with one `run` summary per flush. Policy changes go out at once.
 import type { Namespace } from 'socket.io';
-import type { PolicyVersion, RunEvent, RunSummary } from '../../sdk/protocol/api-types.ts';
-import type { LiveClientEvents, LiveServerEvents, LiveSteps } from '../../sdk/protocol/socket-events.ts';
-import type { StepColumns } from '../../sdk/protocol/validate.ts';
-import { encodeNumber } from '../../sdk/protocol/wire-number.ts';
+import type { PolicyVersion, RunEvent, RunSummary } from '@gradpilot/sdk/protocol';
+import type { LiveClientEvents, LiveServerEvents, LiveSteps } from '@gradpilot/sdk/protocol';
+import type { StepColumns } from '@gradpilot/sdk/protocol';
+import { encodeNumber } from '@gradpilot/sdk/protocol';
 
 export type LiveNamespace = Namespace<LiveClientEvents, LiveServerEvents>;
 

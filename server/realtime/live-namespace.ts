@@ -1,6 +1,6 @@
 // socket.io `/live`: dashboards subscribe to per-run rooms; reads only, so no token.
 import createDebug from 'debug';
-import { ValidationError, describe, isPlainObject, parseName } from '../../sdk/protocol/validate.ts';
+import { ValidationError, describe, isPlainObject, parseName } from '@gradpilot/sdk/protocol';
 import type { ServerContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';
 import { type LiveNamespace, runRoom } from './live-broadcaster.ts';

@@ -1,7 +1,7 @@
 // `/ingest` `resume`: { runId, fromStep? } -> { state, fromStep } (see policy/resume-run.ts).
 import type { Socket } from 'socket.io';
-import type { IngestClientEvents, IngestServerEvents } from '../../sdk/protocol/socket-events.ts';
-import { ValidationError, describe, isPlainObject, parseName, parseStep } from '../../sdk/protocol/validate.ts';
+import type { IngestClientEvents, IngestServerEvents } from '@gradpilot/sdk/protocol';
+import { ValidationError, describe, isPlainObject, parseName, parseStep } from '@gradpilot/sdk/protocol';
 import type { ServerContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';
 import { resumeRun } from '../policy/resume-run.ts';

@@ -2,7 +2,7 @@
 // state), `POST /api/runs/:id/resume { fromStep? }` (supersedes steps after fromStep, as the
 // socket `resume` does) and `POST /api/runs/:id/replay { policy, points? }` (what-if).
 import { Router } from 'express';
-import { ValidationError, describe, isPlainObject, parseStep, rejectUnknownKeys } from '../../sdk/protocol/validate.ts';
+import { ValidationError, describe, isPlainObject, parseStep, rejectUnknownKeys } from '@gradpilot/sdk/protocol';
 import type { ServerContext } from '../context.ts';
 import { toPolicy } from '../policy/policy-rules.ts';
 import { controllerStateAfter, resumeRun } from '../policy/resume-run.ts';

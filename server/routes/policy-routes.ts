@@ -1,6 +1,6 @@
 // Policy of a run: `GET|PUT /api/runs/:id/policy`, `GET /api/runs/:id/policy/history`.
 import { Router } from 'express';
-import { ValidationError, describe, isPlainObject, parseName, parseStep, rejectUnknownKeys } from '../../sdk/protocol/validate.ts';
+import { ValidationError, describe, isPlainObject, parseName, parseStep, rejectUnknownKeys } from '@gradpilot/sdk/protocol';
 import type { ServerContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';
 import { toPolicy } from '../policy/policy-rules.ts';

@@ -1,7 +1,7 @@
 // Small helpers shared by the routes: JSON bodies (Python's bare NaN/Infinity accepted),
 // integer query parameters and run lookup, each failing with an HttpError that names the field.
 import type { NextFunction, Request, Response } from 'express';
-import { quoteBareNonFinite } from '../../sdk/protocol/wire-number.ts';
+import { quoteBareNonFinite } from '@gradpilot/sdk/protocol';
 import type { ServerContext } from '../context.ts';
 import type { RunRow } from '../db/run-store.ts';
 import { HttpError } from '../http-error.ts';

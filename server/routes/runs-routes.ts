@@ -1,7 +1,7 @@
 // /api/runs: create, list, summary, finish.
 import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
-import { ValidationError, describe, isPlainObject, parseName, rejectUnknownKeys } from '../../sdk/protocol/validate.ts';
+import { ValidationError, describe, isPlainObject, parseName, rejectUnknownKeys } from '@gradpilot/sdk/protocol';
 import type { ServerContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';
 import { SERVER_DEFAULT_POLICY, toPolicy } from '../policy/policy-rules.ts';

@@ -1,6 +1,6 @@
 // Steps: HTTP ingest and the downsampled range queries.
 import { Router } from 'express';
-import { validateStepsBody } from '../../sdk/protocol/validate.ts';
+import { validateStepsBody } from '@gradpilot/sdk/protocol';
 import type { ServerContext } from '../context.ts';
 import { ingestBatch } from '../ingest/ingest-batch.ts';
 import { queryLayers } from '../query/query-layers.ts';

@@ -1,5 +1,5 @@
 // RunSummary as the API shows it, from the stored row and the in-memory activity.
-import type { RunSummary } from '../../sdk/protocol/api-types.ts';
+import type { RunSummary } from '@gradpilot/sdk/protocol';
 import type { RunRow } from '../db/run-store.ts';
 import type { Store } from '../db/store.ts';
 import type { RunActivity } from './run-activity.ts';

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { rmSync } from 'node:fs';
 import { afterAll, bench, describe } from 'vitest';
-import { computeGradients, createAddingProblem, createRnn, useWasmBackend } from '../../sdk/examples/adding-problem.ts';
+import { computeGradients, createAddingProblem, createRnn, useWasmBackend } from '../../server/demo/adding-problem.ts';
 import { init, type Run } from '../../sdk/index.ts';
 import { gradientNorms } from '../../sdk/tfjs/index.ts';
 import { withServer } from '../support/server.ts';

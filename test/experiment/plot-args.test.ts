@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseArgs } from '../../sdk/examples/experiment/args.ts';
-import { bucketMedians, renderPlot } from '../../sdk/examples/experiment/plot.ts';
-import type { RunResult } from '../../sdk/examples/experiment/stats.ts';
+import { parseArgs } from '../bench/experiment/args.ts';
+import { bucketMedians, renderPlot } from '../bench/experiment/plot.ts';
+import type { RunResult } from '../bench/experiment/stats.ts';
 
 describe('experiment plot', () => {
   it('should reduce a series to bucket medians, keeping NaN buckets off the chart', () => {

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../sdk/protocol/api-types.ts';
-import { run } from '../../sdk/examples/experiment.ts';
-import { screenshot } from '../../sdk/examples/experiment/screenshot.ts';
-import { CONDITIONS } from '../../sdk/examples/experiment/settings.ts';
+import { run } from '../bench/experiment.ts';
+import { screenshot } from '../bench/experiment/screenshot.ts';
+import { CONDITIONS } from '../bench/experiment/settings.ts';
 import { withServer, type TestServer } from '../support/server.ts';
 
 describe('npm run experiment -- --quick', () => {

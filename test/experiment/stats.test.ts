@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isDiverged, mean, median, sd, stepsToTarget, summarize, type RunResult } from '../../sdk/examples/experiment/stats.ts';
-import { fmt, formatTable } from '../../sdk/examples/experiment/table.ts';
+import { isDiverged, mean, median, sd, stepsToTarget, summarize, type RunResult } from '../bench/experiment/stats.ts';
+import { fmt, formatTable } from '../bench/experiment/table.ts';
 
 function result(condition: string, seed: number, evalLoss: number[], extra: Partial<RunResult> = {}): RunResult {
   return {

@@ -25,7 +25,7 @@ describe('public types', () => {
   });
 
   it('should export only the documented names', () => {
-    expectTypeOf<keyof typeof sdk>().toEqualTypeOf<'init' | 'Run' | 'GradpilotError' | 'NonFiniteGradientError' | 'DEFAULT_POLICY' | 'parsePolicy'>();
+    expectTypeOf<keyof typeof sdk>().toEqualTypeOf<'init' | 'Run' | 'GradpilotError' | 'NonFiniteGradientError' | 'DEFAULT_POLICY' | 'parsePolicy' | 'defaultSpillDir' | 'listSpills' | 'deliverSpills'>();
     expectTypeOf<keyof typeof tfjs>().toEqualTypeOf<'clipOptimizer' | 'clipGradients' | 'scaleGradients' | 'gradientNorms'>();
   });
 });

@@ -1,7 +1,7 @@
 // Pure helpers for the per-layer heatmap: decode the layer matrix, scale each layer by its
 // own median (layers differ by orders of magnitude), and find the layer that spiked first.
-import type { LayerSeries } from '../../../sdk/protocol/api-types.ts';
-import { decodeNumber } from '../../../sdk/protocol/wire-number.ts';
+import type { LayerSeries } from '@gradpilot/sdk/protocol';
+import { decodeNumber } from '@gradpilot/sdk/protocol';
 
 export interface HeatmapGrid {
   names: string[];

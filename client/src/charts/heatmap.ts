@@ -1,7 +1,7 @@
 // The per-layer heatmap (layers × steps) on a plain canvas, x-aligned with the run's
 // other charts. Each layer is coloured relative to its own median so the layer that
 // spiked first stands out; that cell is outlined and named above the chart.
-import type { LayerSeries } from '../../../sdk/protocol/api-types.ts';
+import type { LayerSeries } from '@gradpilot/sdk/protocol';
 import { h, setText } from '../dom.ts';
 import { fmtNum } from '../format.ts';
 import { TID } from '../testids.ts';

@@ -3,7 +3,7 @@
 // threshold, ticks for clipped/skipped steps, and markers for non-finite steps and for
 // spike/explosion events.
 import uPlot from 'uplot';
-import type { RunEvent } from '../../../sdk/protocol/api-types.ts';
+import type { RunEvent } from '@gradpilot/sdk/protocol';
 import { h } from '../dom.ts';
 import { fmtNum } from '../format.ts';
 import type { RunData } from '../run-data.ts';

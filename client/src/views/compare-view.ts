@@ -2,7 +2,7 @@
 // about the chart's pixel width and aligned with uPlot.join; live steps trigger a
 // throttled re-fetch rather than per-step appends, since runs advance at different rates.
 import uPlot from 'uplot';
-import type { RunSummary } from '../../../sdk/protocol/api-types.ts';
+import type { RunSummary } from '@gradpilot/sdk/protocol';
 import { api } from '../api.ts';
 import { axis, PlotPanel, yTicks } from '../charts/plot-panel.ts';
 import { h } from '../dom.ts';

@@ -1,7 +1,7 @@
 // The run's events (spikes, explosions, non-finite steps), newest first. Chart markers
 // link here; clicking a row zooms the charts around that step.
-import type { RunEvent } from '../../../sdk/protocol/api-types.ts';
-import { decodeNumber } from '../../../sdk/protocol/wire-number.ts';
+import type { RunEvent } from '@gradpilot/sdk/protocol';
+import { decodeNumber } from '@gradpilot/sdk/protocol';
 import { h, setText } from '../dom.ts';
 import { fmtNum, fmtTime } from '../format.ts';
 import { TID } from '../testids.ts';

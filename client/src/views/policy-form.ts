@@ -1,7 +1,7 @@
 // The policy editor used by the policy panel and the what-if panel. It sends what the
 // user typed (numbers as numbers, anything unparsable as the text itself) and leaves
 // validation to the server, whose message is shown as is: one source of truth for rules.
-import type { Policy, PolicyKind } from '../../../sdk/controller/types.ts';
+import type { Policy, PolicyKind } from '@gradpilot/sdk/controller';
 import { h } from '../dom.ts';
 import { TID } from '../testids.ts';
 

@@ -1,8 +1,8 @@
 // The policy in force, its history with the SDKs' acknowledgements, and a form to apply a
 // new one. After applying, the panel shows when each SDK rank switched, as the acks
 // arrive over the live socket.
-import type { Policy } from '../../../sdk/controller/types.ts';
-import type { PolicyVersion } from '../../../sdk/protocol/api-types.ts';
+import type { Policy } from '@gradpilot/sdk/controller';
+import type { PolicyVersion } from '@gradpilot/sdk/protocol';
 import { api, type PolicyState } from '../api.ts';
 import { h, setText } from '../dom.ts';
 import { fmtTime } from '../format.ts';

@@ -1,5 +1,5 @@
 // The run's name and headline numbers, updated from live `run` summaries.
-import type { RunSummary } from '../../../sdk/protocol/api-types.ts';
+import type { RunSummary } from '@gradpilot/sdk/protocol';
 import { h, setText } from '../dom.ts';
 import { fmtInt, fmtPercent, fmtRate } from '../format.ts';
 import { TID } from '../testids.ts';

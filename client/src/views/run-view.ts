@@ -2,7 +2,7 @@
 // heatmap), events, the policy panel and what-if. Live steps are appended to the charts;
 // a drag-select zooms all charts (and stops following the tail), double-click goes back.
 import uPlot from 'uplot';
-import type { RunEvent } from '../../../sdk/protocol/api-types.ts';
+import type { RunEvent } from '@gradpilot/sdk/protocol';
 import { api, ApiError } from '../api.ts';
 import { clippedFraction, LineChart } from '../charts/line-chart.ts';
 import { LayerHeatmap } from '../charts/heatmap.ts';

@@ -1,5 +1,5 @@
 // The runs list: live status per run, filter by project, select several to compare.
-import type { RunSummary } from '../../../sdk/protocol/api-types.ts';
+import type { RunSummary } from '@gradpilot/sdk/protocol';
 import { api } from '../api.ts';
 import { h, setText } from '../dom.ts';
 import { fmtInt, fmtPercent, fmtRate, fmtTime } from '../format.ts';

@@ -1,6 +1,6 @@
 // What-if: replay another policy over the run's stored norms on the server, draw its
 // threshold over the actual one, and put both summaries side by side.
-import type { ReplayResult, ReplaySummary } from '../../../sdk/protocol/api-types.ts';
+import type { ReplayResult, ReplaySummary } from '@gradpilot/sdk/protocol';
 import { api } from '../api.ts';
 import { h, setText } from '../dom.ts';
 import { fmtInt } from '../format.ts';

@@ -1,6 +1,6 @@
 // Renders results.html to results.png with Chromium, for places that show images but not
 // HTML (a README on a code host). Not part of `npm run experiment`, which needs no browser:
-//   npx tsx sdk/examples/experiment/screenshot.ts [dir]   (default: this folder)
+//   npx tsx test/bench/experiment/screenshot.ts [dir]   (default: this folder)
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';

@@ -1,12 +1,13 @@
 // `npm run experiment`: does auto-clipping help? A vanilla RNN on the adding problem under
 // no clipping, fixed thresholds, AutoClip (percentile) and ZClip (z-score), every run
-// streamed to a gradpilot server through the SDK. See sdk/examples/experiment/RESULTS.md.
+// streamed to a gradpilot server through the SDK. See test/bench/experiment/RESULTS.md.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { init } from '../index.ts';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { init } from '@gradpilot/sdk';
 import { startServer, type RunningServer } from '../../server/start-server.ts';
-import { useWasmBackend } from './adding-problem.ts';
+import { useWasmBackend } from '../../server/demo/adding-problem.ts';
 import { parseArgs, USAGE, type ExperimentArgs } from './experiment/args.ts';
 import { writeReport } from './experiment/report.ts';
 import { runExperiment, type OpenRun } from './experiment/run-experiment.ts';
@@ -78,4 +79,10 @@ export async function run(argv: string[]): Promise<number> {
     await server?.close();
     if (dbDir) rmSync(dbDir, { recursive: true, force: true });
   }
+}
+
+// `npm run experiment -- [options]` runs this file directly (the experiment is not a
+// command of the installed package: it needs TensorFlow.js and imports the server).
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = await run(process.argv.slice(2));
 }

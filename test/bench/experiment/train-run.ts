@@ -1,7 +1,7 @@
 // One training run of the experiment: a seeded task and model, plain SGD, and a clipping
 // step supplied by the caller (the SDK in the experiment), recorded step by step.
 import * as tf from '@tensorflow/tfjs';
-import { computeGradients, createAddingProblem, createRnn, evaluate } from '../adding-problem.ts';
+import { computeGradients, createAddingProblem, createRnn, evaluate } from '../../../server/demo/adding-problem.ts';
 import type { RunResult } from './stats.ts';
 import type { Settings } from './settings.ts';
 

@@ -1,5 +1,5 @@
 // Every condition on every seed, seed by seed (so a partial run still compares conditions).
-import type { Run } from '../../index.ts';
+import type { Run } from '@gradpilot/sdk';
 import { clipStepWith } from './clip-step.ts';
 import type { Condition, Settings } from './settings.ts';
 import type { RunResult } from './stats.ts';

@@ -15,7 +15,7 @@ Options:
   --seeds N|LIST   number of seeds (1..N) or a comma-separated list (default 5; quick 2)
   --steps N        training steps per run (default 1000; quick 20)
   --out DIR        where RESULTS.md, results.html and results.json go
-                   (default: sdk/examples/experiment; quick: a temporary directory)
+                   (default: test/bench/experiment; quick: a temporary directory)
   --project NAME   the project the runs are grouped under (default "adding-problem")
   --help           this text`;
 

@@ -2,7 +2,7 @@
 // backend, plain SGD with a recurrent init that makes gradients spike) streaming every step
 // to a running gradpilot server through the SDK. Open the printed URL to watch it live.
 import { parseArgs } from 'node:util';
-import { init, GradpilotError, type PolicyInput } from '../index.ts';
+import { init, GradpilotError, type PolicyInput } from '@gradpilot/sdk';
 
 const HELP = `gradpilot demo [options]
 
@@ -70,10 +70,18 @@ export async function run(args: string[]): Promise<number> {
   }
   const url = values.url ?? process.env.GRADPILOT_URL ?? 'http://127.0.0.1:7070';
 
-  // Loaded after the arguments are checked: TensorFlow.js takes seconds to load.
-  const tf = await import('@tensorflow/tfjs');
+  // Loaded after the arguments are checked: TensorFlow.js takes seconds to load. It is not a
+  // dependency of the gradpilot package (a server needs none of it), so say how to get it.
+  let tf: typeof import('@tensorflow/tfjs');
+  try {
+    tf = await import('@tensorflow/tfjs');
+    await import('@tensorflow/tfjs-backend-wasm');
+  } catch {
+    process.stderr.write('gradpilot demo: needs TensorFlow.js: npm install @tensorflow/tfjs@4.22 @tensorflow/tfjs-backend-wasm@4.22\n');
+    return 2;
+  }
   const { computeGradients, createAddingProblem, createRnn, evaluate, useWasmBackend } = await import('./adding-problem.ts');
-  const { clipOptimizer } = await import('../tfjs/index.ts');
+  const { clipOptimizer } = await import('@gradpilot/sdk/tfjs');
   await useWasmBackend();
   const settings = { seqLen: 20, hidden: 32, batchSize: 32, lr, recurrentScale: 1.5, seed };
   let gp;

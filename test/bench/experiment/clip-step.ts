@@ -1,8 +1,8 @@
 // The glue between a training step's tensors and the SDK: the SDK's TensorFlow.js adapter
 // measures the global norm, the run decides (and streams the step), the adapter clips.
 import * as tf from '@tensorflow/tfjs';
-import type { Run } from '../../index.ts';
-import { clipGradients } from '../../tfjs/index.ts';
+import type { Run } from '@gradpilot/sdk';
+import { clipGradients } from '@gradpilot/sdk/tfjs';
 import type { ClipStep } from './train-run.ts';
 
 /** A ClipStep that lets the SDK run decide: skip drops the update, clip scales by the decision's coef. */

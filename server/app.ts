@@ -83,6 +83,7 @@ export function createApp(ctx: ServerContext, clientDir: string): express.Expres
       res.destroy();
       return;
     }
+    if (err instanceof HttpError && err.retryAfterSeconds !== null) res.set('Retry-After', String(err.retryAfterSeconds));
     res.status(status).json({ error: message });
   });
   return app;

@@ -3,6 +3,7 @@ import type { PolicyVersion } from '@gradpilot/sdk/protocol';
 import type { Store } from './db/store.ts';
 import type { RunDetectors } from './ingest/run-detectors.ts';
 import type { Metrics } from './metrics.ts';
+import type { ReplayQueue } from './policy/replay-queue.ts';
 import type { SharedReplays } from './policy/shared-replays.ts';
 import type { LiveBroadcaster } from './realtime/live-broadcaster.ts';
 import type { RunActivity } from './runs/run-activity.ts';
@@ -15,6 +16,8 @@ export interface ServerContext {
   live: LiveBroadcaster;
   /** Overlapping requests for the same resume state share one replay. */
   replays: SharedReplays;
+  /** Replays take turns, so ingest keeps its latency while they run. */
+  replayQueue: ReplayQueue;
   /** Sends a new policy version to every SDK socket of the run (set once /ingest exists). */
   pushPolicy: (runId: string, version: PolicyVersion) => void;
   token: string | null;

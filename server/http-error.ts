@@ -2,10 +2,13 @@
 // The error middleware answers `{ error: message }` with the status.
 export class HttpError extends Error {
   readonly status: number;
-  constructor(status: number, message: string, options?: { cause?: unknown }) {
+  /** Sent as `Retry-After` (seconds): the request was fine, the server is busy. */
+  readonly retryAfterSeconds: number | null;
+  constructor(status: number, message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
     super(message, options);
     this.name = 'HttpError';
     this.status = status;
+    this.retryAfterSeconds = options?.retryAfterSeconds ?? null;
   }
 }
 

@@ -9,6 +9,7 @@ import type { ServerContext } from './context.ts';
 import { Store } from './db/store.ts';
 import { RunDetectors } from './ingest/run-detectors.ts';
 import { serverDetector } from './policy/policy-rules.ts';
+import { ReplayQueue } from './policy/replay-queue.ts';
 import { SharedReplays } from './policy/shared-replays.ts';
 import { hasDashboard, missingDashboardMessage } from './dashboard-files.ts';
 import { Metrics } from './metrics.ts';
@@ -35,6 +36,12 @@ export interface ServerOptions {
   log?: boolean;
   /** The built dashboard. Default client/dist of this package. */
   clientDir?: string;
+  /**
+   * A request must be received in full within this long (its headers within a third of it,
+   * at most 10 s), or the connection is closed: a client that stops sending mid-body holds
+   * its buffer no longer. Default 30000 ms.
+   */
+  requestTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -53,10 +60,16 @@ export function isLoopback(host: string): boolean {
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const { db, port = DEFAULT_PORT, host = DEFAULT_HOST, token = null, log: announce = false, clientDir = DEFAULT_CLIENT_DIR } = options;
+  const {
+    db, port = DEFAULT_PORT, host = DEFAULT_HOST, token = null, log: announce = false, clientDir = DEFAULT_CLIENT_DIR,
+    requestTimeoutMs = 30_000,
+  } = options;
   // ── validate options ──
   if (typeof db !== 'string' || db === '') throw new TypeError('Expected the "db" option to be a file path, e.g. "./gradpilot.db"');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`Expected the "port" option to be an integer in [0, 65535], got ${port}`);
+  if (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 1) {
+    throw new RangeError(`Expected the "requestTimeoutMs" option to be a positive integer, got ${requestTimeoutMs}`);
+  }
   if (token !== null && (typeof token !== 'string' || token === '')) throw new TypeError('Expected the "token" option to be a non-empty string or null');
   if (!isLoopback(host) && token === null) {
     throw new Error(`Refusing to listen on non-loopback host "${host}" without a token: anyone on the network could write to it. Set GRADPILOT_TOKEN (or --host 127.0.0.1).`);
@@ -66,7 +79,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = new Store(db);
   const metrics = new Metrics();
   const activity = new RunActivity();
-  const httpServer = http.createServer();
+  // Node's defaults hold a half-sent body for 300 s and check only every 30 s. Upgraded
+  // sockets (socket.io's websockets) leave this bookkeeping, so they are not cut.
+  const httpServer = http.createServer({
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(10_000, Math.ceil(requestTimeoutMs / 3)),
+    connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
+  });
   const io = new IoServer(httpServer, { maxHttpBufferSize: MAX_BODY_BYTES * 2, serveClient: false });
   const ingestNs: IngestNamespace = io.of(INGEST_NAMESPACE);
   const liveNs: LiveNamespace = io.of(LIVE_NAMESPACE);
@@ -81,6 +100,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     detectors: new RunDetectors(store, serverDetector),
     live: new LiveBroadcaster(liveNs, summarize),
     replays: new SharedReplays(),
+    replayQueue: new ReplayQueue(),
     pushPolicy: (runId, v) => ingestNs.to(runRoom(runId)).emit('policy', { runId, version: v.version, effectiveStep: v.effectiveStep, policy: v.policy }),
     token,
   };

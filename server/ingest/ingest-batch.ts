@@ -7,6 +7,7 @@ import type { StepColumns } from '@gradpilot/sdk/protocol';
 import type { ServerContext } from '../context.ts';
 import type { RunRow } from '../db/run-store.ts';
 import type { Transport } from '../metrics.ts';
+import { assertLayerBudget } from './layer-budget.ts';
 
 const log = createDebug('gradpilot:ingest');
 
@@ -25,6 +26,7 @@ export function ingestBatch(ctx: ServerContext, run: RunRow, cols: StepColumns, 
   const { store, metrics } = ctx;
   const endTimer = metrics.ingestSeconds.startTimer({ transport });
   const at = new Date().toISOString();
+  if (cols.layers.size > 0) assertLayerBudget(store.steps.layerNames(run.rid), cols.layers);
   const { result, events } = inTransactionOrForget(ctx, run, () => {
     const current = store.runs.byRid(run.rid) ?? run;
     const res = store.steps.insert(run.rid, cols);

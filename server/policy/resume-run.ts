@@ -24,13 +24,18 @@ export async function resumeRun(ctx: ServerContext, run: RunRow, fromStep: numbe
   return { ...(await controllerStateAfter(ctx, run, fromStep)), superseded };
 }
 
-/** The state after step `after` (default: the last stored step), read-only. */
-export async function controllerStateAfter(ctx: ServerContext, run: RunRow, after: number | undefined): Promise<ResumeResult> {
+/**
+ * The state after step `after` (default: the last stored step), read-only. `mayRefuse`: with
+ * the replay queue full, answer 503 instead of waiting (a dashboard's read, not a resume).
+ */
+export async function controllerStateAfter(
+  ctx: ServerContext, run: RunRow, after: number | undefined, { mayRefuse = false }: { mayRefuse?: boolean } = {},
+): Promise<ResumeResult> {
   const lastStep = ctx.store.runs.byRid(run.rid)?.last_step ?? null;
   const upTo = after ?? lastStep ?? -1;
   return ctx.replays.stateAfter(run.rid, upTo, async () => {
     ctx.metrics.replays.inc({ kind: 'state' });
-    const controller = await replayController(ctx.store, run.rid, { upTo });
+    const controller = await ctx.replayQueue.run(() => replayController(ctx.store, run.rid, { upTo }), { mayRefuse });
     return { state: controller.toState(), fromStep: after ?? lastStep };
   });
 }

@@ -15,7 +15,7 @@ export function controllerRoutes(ctx: ServerContext): Router {
 
   router.get('/api/runs/:id/state', async function getState(req, res) {
     const run = findRun(ctx, param(req, 'id'));
-    res.json(await controllerStateAfter(ctx, run, intParam(req.query.after, 'after')));
+    res.json(await controllerStateAfter(ctx, run, intParam(req.query.after, 'after'), { mayRefuse: true }));
   });
 
   router.post('/api/runs/:id/resume', async function postResume(req, res) {
@@ -41,7 +41,7 @@ export function controllerRoutes(ctx: ServerContext): Router {
       points = body.points;
     }
     ctx.metrics.replays.inc({ kind: 'whatif' });
-    res.json(await whatIf(ctx.store, run, policy, points));
+    res.json(await ctx.replayQueue.run(() => whatIf(ctx.store, run, policy, points), { mayRefuse: true }));
   });
 
   return router;

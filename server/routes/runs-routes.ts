@@ -9,6 +9,8 @@ import { toRunSummary } from '../runs/run-summary.ts';
 import { findRun, param } from './request-helpers.ts';
 
 const RUN_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/** A run's hyperparameters, not its data: every run summary carries them. */
+export const MAX_CONFIG_BYTES = 64 * 1024;
 
 export function runsRoutes(ctx: ServerContext): Router {
   const router = Router();
@@ -22,6 +24,10 @@ export function runsRoutes(ctx: ServerContext): Router {
     const project = parseName(body.project, 'project', { required: false });
     if (body.config !== undefined && body.config !== null && !isPlainObject(body.config)) {
       throw new ValidationError(`Expected "config" to be an object, got ${describe(body.config)}`);
+    }
+    const configBytes = body.config === undefined || body.config === null ? 0 : Buffer.byteLength(JSON.stringify(body.config));
+    if (configBytes > MAX_CONFIG_BYTES) {
+      throw new HttpError(413, `"config" is ${configBytes} bytes of JSON; at most ${MAX_CONFIG_BYTES} are kept per run. Store large files elsewhere and put their path in config.`);
     }
     const author = parseName(body.author, 'author', { required: false }) ?? 'api';
     const policy = body.policy === undefined || body.policy === null ? SERVER_DEFAULT_POLICY : toPolicy(body.policy);

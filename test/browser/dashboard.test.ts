@@ -6,7 +6,7 @@ import { TID } from '../../client/src/testids.ts';
 import { INGEST_NAMESPACE } from '../../sdk/protocol/socket-events.ts';
 import type { PolicyVersion } from '../../sdk/protocol/api-types.ts';
 import { withServer, type TestServer } from '../support/server.ts';
-import { countColoredPixels, launchChromium, openPage, screenshot } from './support/browser.ts';
+import { countColoredPixels, launchChromium, openPage, restingBox, screenshot } from './support/browser.ts';
 import { makeSteps, postSteps, seedRun } from './support/seed.ts';
 
 const tid = (id: string) => `[data-testid="${id}"]`;
@@ -88,10 +88,19 @@ describe('dashboard in Chromium', () => {
     await poll(() => highlighted.count()).toBe(1);
     expect(await highlighted.getAttribute('data-step')).toBe(await marker.getAttribute('data-step'));
     expect(await highlighted.getAttribute('data-kind')).toBe('spike');
+    // The row is brought into view with a smooth scroll of the whole page (a few hundred ms,
+    // the charts move up with it): wait until it has arrived (1 px for the rounded scrollY).
+    await poll(() =>
+      highlighted.evaluate((el) => {
+        const r = el.getBoundingClientRect();
+        return r.top >= -1 && r.bottom <= window.innerHeight + 1;
+      }),
+    ).toBe(true);
 
     // Drag-select zooms every chart to that range and stops following; double-click goes back.
+    // Raw mouse coordinates: the chart's box must be read once the page has stopped moving.
     const follow = page.locator(tid(TID.followToggle));
-    const box = (await page.locator(`${tid(TID.normChart)} .u-over`).boundingBox())!;
+    const box = await restingBox(page.locator(`${tid(TID.normChart)} .u-over`));
     await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
     await page.mouse.down();
     await page.mouse.move(box.x + box.width * 0.45, box.y + box.height / 2, { steps: 5 });

@@ -1,5 +1,5 @@
 // One headless Chromium per test file, launched the way the CI machine can run it.
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
@@ -33,6 +33,26 @@ export async function openPage(
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(url);
   return { page, errors };
+}
+
+/**
+ * An element's viewport box once it has stopped moving: the same in two animation frames in a
+ * row (Playwright's own "stable" rule for clicks). `page.mouse` takes raw viewport coordinates
+ * and waits for nothing, so a box read while the page still scrolls (a smooth scrollIntoView
+ * started by the previous click, say) sends the drag somewhere else.
+ */
+export function restingBox(locator: Locator): Promise<{ x: number; y: number; width: number; height: number }> {
+  return locator.evaluate(async (el) => {
+    let prev: DOMRect | null = null;
+    for (;;) {
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+      const r = el.getBoundingClientRect();
+      if (prev && r.x === prev.x && r.y === prev.y && r.width === prev.width && r.height === prev.height) {
+        return { x: r.x, y: r.y, width: r.width, height: r.height };
+      }
+      prev = r;
+    }
+  });
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

@@ -32,7 +32,10 @@ export interface PolicyState {
   history: PolicyVersion[];
 }
 
-async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+/** Runs per page of the runs list: a page builds its rows well within one frame budget. */
+export const RUNS_PAGE = 200;
+
+async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal, onHeaders?: (headers: Headers) => void): Promise<T> {
   let res: Response;
   const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
   const token = method === 'GET' ? null : getToken();
@@ -61,6 +64,7 @@ async function request<T>(method: string, path: string, body?: unknown, signal?:
     const hint = res.status === 401 ? ' Set it with the "token" button at the top right.' : '';
     throw new ApiError((msg || `${method} ${path} failed with HTTP ${res.status}`) + hint, res.status);
   }
+  onHeaders?.(res.headers);
   return parsed as T;
 }
 
@@ -74,7 +78,17 @@ function rangeParams(q: RangeQuery): string {
 const runPath = (id: string) => `/api/runs/${encodeURIComponent(id)}`;
 
 export const api = {
-  listRuns: () => request<RunSummary[]>('GET', '/api/runs'),
+  /** One page of runs, newest first; `next` is the cursor of the following page, if any. */
+  listRuns: async (
+    { cursor = null, project = null, limit = RUNS_PAGE }: { cursor?: string | null; project?: string | null; limit?: number } = {},
+  ): Promise<{ runs: RunSummary[]; next: string | null }> => {
+    let next: string | null = null;
+    const query = `limit=${limit}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}` +
+      (project === null ? '' : `&project=${encodeURIComponent(project)}`);
+    const runs = await request<RunSummary[]>('GET', `/api/runs?${query}`, undefined, undefined, (h) => (next = h.get('x-next-cursor')));
+    return { runs, next };
+  },
+  listProjects: () => request<string[]>('GET', '/api/projects'),
   getRun: (id: string) => request<RunSummary>('GET', runPath(id)),
   getSteps: (id: string, q: RangeQuery, signal?: AbortSignal) =>
     request<StepSeries>('GET', `${runPath(id)}/steps?${rangeParams(q)}`, undefined, signal),

@@ -47,7 +47,8 @@ export interface RunSummary {
   id: string;
   name: string;
   project: string | null;
-  config: Record<string, unknown> | null;
+  /** Only in `GET /api/runs/:id` (and the 201 of `POST /api/runs`); lists and live pushes leave it out. */
+  config?: Record<string, unknown> | null;
   createdAt: string;
   status: RunStatus;
   steps: number;

@@ -33,6 +33,9 @@ export class RunStore {
   readonly #byId;
   readonly #byRid;
   readonly #all;
+  readonly #page;
+  readonly #projectPage;
+  readonly #projects;
   readonly #bump;
   readonly #recount;
   readonly #addEvents;
@@ -45,6 +48,9 @@ export class RunStore {
     this.#byId = db.prepare<[string], RunRow>('SELECT * FROM runs WHERE id = ?');
     this.#byRid = db.prepare<[number], RunRow>('SELECT * FROM runs WHERE rid = ?');
     this.#all = db.prepare<[], RunRow>('SELECT * FROM runs ORDER BY rid DESC');
+    this.#page = db.prepare<[number, number], RunRow>('SELECT * FROM runs WHERE rid < ? ORDER BY rid DESC LIMIT ?');
+    this.#projectPage = db.prepare<[string, number, number], RunRow>('SELECT * FROM runs WHERE project = ? AND rid < ? ORDER BY rid DESC LIMIT ?');
+    this.#projects = db.prepare<[], { project: string }>('SELECT DISTINCT project FROM runs WHERE project IS NOT NULL ORDER BY project');
     this.#bump = db.prepare(
       `UPDATE runs SET steps = steps + @accepted, clipped = clipped + @clipped, skipped = skipped + @skipped,
          non_finite = non_finite + @nonFinite, last_step = max(coalesce(last_step, -1), coalesce(@maxStep, -1)),
@@ -80,6 +86,17 @@ export class RunStore {
 
   all(): RunRow[] {
     return this.#all.all();
+  }
+
+  /** Newest first: at most `limit` runs created before run `beforeRid` (null: from the newest). */
+  page(limit: number, beforeRid: number | null, project: string | null = null): RunRow[] {
+    const before = beforeRid ?? Number.MAX_SAFE_INTEGER;
+    return project === null ? this.#page.all(before, limit) : this.#projectPage.all(project, before, limit);
+  }
+
+  /** Every project name in use, sorted. */
+  projects(): string[] {
+    return this.#projects.all().map((r) => r.project);
   }
 
   count(): number {

@@ -6,15 +6,17 @@ import type { ServerContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';
 import { SERVER_DEFAULT_POLICY, toPolicy } from '../policy/policy-rules.ts';
 import { toRunSummary } from '../runs/run-summary.ts';
-import { findRun, param } from './request-helpers.ts';
+import { findRun, intParam, param } from './request-helpers.ts';
 
 const RUN_ID = /^[A-Za-z0-9._-]{1,64}$/;
-/** A run's hyperparameters, not its data: every run summary carries them. */
+/** A run's hyperparameters, not its data. */
 export const MAX_CONFIG_BYTES = 64 * 1024;
+export const DEFAULT_RUNS_PAGE = 1000;
+export const MAX_RUNS_PAGE = 5000;
 
 export function runsRoutes(ctx: ServerContext): Router {
   const router = Router();
-  const summary = (id: string) => toRunSummary(ctx.store, ctx.activity, findRun(ctx, id));
+  const summary = (id: string) => toRunSummary(ctx.store, ctx.activity, findRun(ctx, id), { withConfig: true });
 
   router.post('/api/runs', function createRun(req, res) {
     const body: unknown = req.body;
@@ -49,8 +51,28 @@ export function runsRoutes(ctx: ServerContext): Router {
     res.status(201).json(summary(id));
   });
 
-  router.get('/api/runs', function listRuns(_req, res) {
-    res.json(ctx.store.runs.all().map((r) => toRunSummary(ctx.store, ctx.activity, r)));
+  // Newest first, a page at a time: still a JSON array (the contract), with the cursor of the
+  // next page in `X-Next-Cursor` and a `Link: <...>; rel="next"` header while there is one.
+  router.get('/api/runs', function listRuns(req, res) {
+    const limit = intParam(req.query.limit, 'limit', { min: 1, max: MAX_RUNS_PAGE }) ?? DEFAULT_RUNS_PAGE;
+    const cursor = req.query.cursor;
+    if (cursor !== undefined && (typeof cursor !== 'string' || !/^[1-9]\d{0,15}$/.test(cursor))) {
+      throw new ValidationError(`Expected "cursor" to be the X-Next-Cursor of a previous page, got ${describe(cursor)}`);
+    }
+    const project = req.query.project === undefined ? null : parseName(req.query.project, 'project');
+    const rows = ctx.store.runs.page(limit + 1, cursor === undefined ? null : Number(cursor), project);
+    const more = rows.length > limit;
+    if (more) rows.pop();
+    if (more && rows.length > 0) {
+      const next = String(rows[rows.length - 1].rid);
+      res.set('X-Next-Cursor', next);
+      res.set('Link', `</api/runs?limit=${limit}&cursor=${next}${project === null ? '' : `&project=${encodeURIComponent(project)}`}>; rel="next"`);
+    }
+    res.json(rows.map((r) => toRunSummary(ctx.store, ctx.activity, r)));
+  });
+
+  router.get('/api/projects', function listProjects(_req, res) {
+    res.json(ctx.store.runs.projects());
   });
 
   router.get('/api/runs/:id', function getRun(req, res) {

@@ -5,7 +5,11 @@ import type { Store } from '../db/store.ts';
 import type { RunActivity } from './run-activity.ts';
 import { SERVER_DEFAULT_POLICY } from '../policy/policy-rules.ts';
 
-export function toRunSummary(store: Store, activity: RunActivity, row: RunRow): RunSummary {
+/**
+ * `withConfig`: only the single-run answer carries the config. Lists and live pushes leave it
+ * out: it is the one field that can be large, and it never changes.
+ */
+export function toRunSummary(store: Store, activity: RunActivity, row: RunRow, { withConfig = false } = {}): RunSummary {
   const policy = store.policies.latest(row.rid) ?? {
     version: 0,
     effectiveStep: 0,
@@ -18,7 +22,6 @@ export function toRunSummary(store: Store, activity: RunActivity, row: RunRow): 
     id: row.id,
     name: row.name,
     project: row.project,
-    config: row.config === null ? null : (JSON.parse(row.config) as Record<string, unknown>),
     createdAt: row.created_at,
     status: row.finished_at !== null ? 'finished' : activity.isRunning(row.id) ? 'running' : 'idle',
     steps: row.steps,
@@ -30,5 +33,6 @@ export function toRunSummary(store: Store, activity: RunActivity, row: RunRow): 
     nonFinite: row.non_finite,
     events: row.events,
     policy,
+    ...(withConfig ? { config: row.config === null ? null : (JSON.parse(row.config) as Record<string, unknown>) } : {}),
   };
 }

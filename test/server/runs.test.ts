@@ -34,6 +34,35 @@ describe('runs API', () => {
     expect(one.body.events).toBeGreaterThanOrEqual(2);
   });
 
+  it('should list runs newest first, a page at a time, without their configs', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) ids.push(await createRun(server.url, { name: `run ${i}`, config: { i, blob: 'x'.repeat(1000) } }));
+    const pages: string[][] = [];
+    let next: string | null = null;
+    do {
+      const res: Response = await fetch(`${server.url}/api/runs?limit=3${next === null ? '' : `&cursor=${next}`}`);
+      expect(res.status).toBe(200);
+      const runs = (await res.json()) as { id: string; config?: unknown }[];
+      expect(runs.every((r) => !('config' in r))).toBe(true);
+      pages.push(runs.map((r) => r.id));
+      next = res.headers.get('x-next-cursor');
+      if (next !== null) expect(res.headers.get('link')).toBe(`</api/runs?limit=3&cursor=${next}>; rel="next"`);
+    } while (next !== null);
+    const newest = [...ids].reverse();
+    expect(pages).toEqual([newest.slice(0, 3), newest.slice(3, 6), newest.slice(6)]);
+    // Without parameters: the first 1000, newest first; the single run still has its config.
+    expect((await call<{ id: string }[]>(`${server.url}/api/runs`)).body.map((r) => r.id)).toEqual(newest);
+    expect((await call(`${server.url}/api/runs/${ids[2]}`)).body.config).toEqual({ i: 2, blob: 'x'.repeat(1000) });
+    const projectRun = await createRun(server.url, { name: 'in p', project: 'p' });
+    expect((await call<{ id: string }[]>(`${server.url}/api/runs?project=p`)).body.map((r) => r.id)).toEqual([projectRun]);
+    expect((await call(`${server.url}/api/projects`)).body).toEqual(['p']);
+    for (const bad of ['limit=0', 'limit=5001', 'limit=abc', 'cursor=-1', 'cursor=abc']) {
+      const res = await call(`${server.url}/api/runs?${bad}`);
+      expect(res.status, bad).toBe(400);
+      expect(String(res.body.error), bad).toMatch(/"(limit|cursor)"/);
+    }
+  });
+
   it('should serve the dashboard at / and 404 unknown API paths as JSON', async () => {
     const index = await fetch(`${server.url}/`);
     expect(index.status).toBe(200);

@@ -1,6 +1,6 @@
 // The runs list: live status per run, filter by project, select several to compare.
 import type { RunSummary } from '@gradpilot/sdk/protocol';
-import { api } from '../api.ts';
+import { api, RUNS_PAGE } from '../api.ts';
 import { h, setText } from '../dom.ts';
 import { fmtInt, fmtPercent, fmtRate, fmtTime } from '../format.ts';
 import { TID } from '../testids.ts';
@@ -13,12 +13,20 @@ interface Row {
 }
 
 export function runsView(ctx: AppContext): View {
+  // One page of runs in the DOM at a time (newest first; the server filters by project), so
+  // thousands of runs never make one long task of layout.
   const rows = new Map<string, Row>();
   const selected = new Set<string>();
   const tbody = h('tbody');
   const empty = h('p', { class: 'empty', hidden: true }, 'No runs yet. Start one with the SDK, or POST /api/runs.');
   const filter = h('select', { testid: TID.projectFilter }, h('option', { value: '' }, 'all projects'));
   const compare = h('button', { testid: TID.compareButton, disabled: true }, 'Compare selected');
+  const newer = h('button', { testid: TID.newerRuns, hidden: true }, '← Newer');
+  const older = h('button', { testid: TID.olderRuns, hidden: true }, 'Older →');
+  const pageLabel = h('span', { class: 'muted', testid: TID.runsPageLabel });
+  /** Cursors of the pages shown so far; the last is the current page (null: the newest). */
+  const cursors: (string | null)[] = [null];
+  let nextCursor: string | null = null;
   const el = h(
     'div',
     { class: 'view runs-view' },
@@ -39,38 +47,40 @@ export function runsView(ctx: AppContext): View {
       ),
       tbody,
     ),
+    h('div', { class: 'toolbar pager' }, newer, pageLabel, older),
     empty,
   );
 
   compare.addEventListener('click', () => {
     location.hash = `#/compare/${[...selected].map(encodeURIComponent).join(',')}`;
   });
-  filter.addEventListener('change', () => applyFilter());
+  filter.addEventListener('change', () => {
+    cursors.splice(0, cursors.length, null);
+    void load();
+  });
+  older.addEventListener('click', () => {
+    cursors.push(nextCursor);
+    void load();
+  });
+  newer.addEventListener('click', () => {
+    if (cursors.length > 1) cursors.pop();
+    void load();
+  });
 
-  function applyFilter(): void {
-    const project = filter.value;
-    let shown = 0;
-    for (const row of rows.values()) {
-      const visible = project === '' || (row.summary.project ?? '') === project;
-      row.tr.hidden = !visible;
-      if (visible) shown++;
-    }
-    empty.hidden = shown > 0;
-  }
-
-  function refreshProjects(): void {
-    const projects = [...new Set([...rows.values()].map((r) => r.summary.project).filter((p): p is string => !!p))].sort();
+  function addProjects(projects: (string | null)[]): void {
     const have = [...filter.options].slice(1).map((o) => o.value);
-    if (have.join('\n') === projects.join('\n')) return;
+    const all = [...new Set([...have, ...projects.filter((p): p is string => !!p)])].sort();
+    if (have.join('\n') === all.join('\n')) return;
     const value = filter.value;
-    filter.replaceChildren(h('option', { value: '' }, 'all projects'), ...projects.map((p) => h('option', { value: p }, p)));
-    filter.value = projects.includes(value) ? value : '';
+    filter.replaceChildren(h('option', { value: '' }, 'all projects'), ...all.map((p) => h('option', { value: p }, p)));
+    filter.value = all.includes(value) ? value : '';
   }
 
-  function upsert(s: RunSummary): void {
+  /** `onTop`: a run seen live goes above the others; a page's rows go in the server's order. */
+  function upsert(s: RunSummary, { onTop = false } = {}): void {
     let row = rows.get(s.id);
     if (!row) {
-      const box = h('input', { type: 'checkbox', testid: TID.compareSelect, 'aria-label': `select ${s.name}` });
+      const box = h('input', { type: 'checkbox', testid: TID.compareSelect, 'aria-label': `select ${s.name}`, checked: selected.has(s.id) });
       box.addEventListener('change', () => {
         if (box.checked) selected.add(s.id);
         else selected.delete(s.id);
@@ -103,7 +113,8 @@ export function runsView(ctx: AppContext): View {
       );
       row = { tr, cells, summary: s };
       rows.set(s.id, row);
-      tbody.prepend(tr);
+      if (onTop) tbody.prepend(tr);
+      else tbody.append(tr);
     }
     row.summary = s;
     const c = row.cells;
@@ -127,13 +138,24 @@ export function runsView(ctx: AppContext): View {
     } else setText(c.nonfinite, '0');
   }
 
+  // The current page again (also after a reconnect): replaces the rows shown.
   async function load(): Promise<void> {
     try {
-      const runs = await api.listRuns();
-      runs.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+      const project = filter.value === '' ? null : filter.value;
+      const [{ runs, next }, projects] = await Promise.all([
+        api.listRuns({ cursor: cursors[cursors.length - 1], project }),
+        api.listProjects(),
+      ]);
+      tbody.replaceChildren();
+      rows.clear();
       for (const r of runs) upsert(r);
-      refreshProjects();
-      applyFilter();
+      nextCursor = next;
+      older.hidden = next === null;
+      newer.hidden = cursors.length === 1;
+      const first = (cursors.length - 1) * RUNS_PAGE;
+      setText(pageLabel, runs.length === 0 ? '' : `runs ${fmtInt(first + 1)}–${fmtInt(first + runs.length)}`);
+      addProjects(projects);
+      empty.hidden = runs.length > 0;
       ctx.showError(null);
     } catch (err) {
       ctx.showError(`Could not load runs: ${errorText(err)}`);
@@ -142,9 +164,11 @@ export function runsView(ctx: AppContext): View {
 
   const stop = ctx.live.listen({
     run: (s) => {
-      upsert(s);
-      refreshProjects();
-      applyFilter();
+      addProjects([s.project]);
+      // A run on this page is updated; a new run shows on the first page (if the filter lets it).
+      const isNew = !rows.has(s.id) && cursors.length === 1 && (filter.value === '' || filter.value === s.project);
+      if (rows.has(s.id) || isNew) upsert(s, { onTop: isNew });
+      empty.hidden = rows.size > 0;
     },
     resync: () => void load(),
   });

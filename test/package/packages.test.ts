@@ -132,7 +132,7 @@ describe('the packed packages in a fresh project', () => {
     expect(await (await fetch(`${serverUrl}/api/health`)).json()).toMatchObject({ ok: true });
   });
 
-  it('should run the README example under plain node and deliver every step', async () => {
+  it('should run the README example under plain node and deliver every step', { timeout: 120_000 }, async () => {
     writeFileSync(path.join(project, 'train.mjs'), readmeExample());
     const { stdout } = await run(process.execPath, ['train.mjs'], { cwd: project, env: cleanEnv({ GRADPILOT_URL: serverUrl }), maxBuffer: 1 << 24, timeout: 120_000 });
     expect(stdout).toMatch(/delivered: 300,/);
@@ -180,7 +180,7 @@ await server.close();
     // "Cannot find name 'Long'" in tfjs-core): those lines are theirs; every other must be absent.
     const errors = result.stdout.split('\n').filter((line) => /error TS\d+/.test(line));
     expect(errors.filter((line) => !line.startsWith('node_modules/@tensorflow/'))).toEqual([]);
-  });
+  }, 180_000); // tsc reads all of TensorFlow.js's declarations: ~25 s alone, minutes on a loaded machine
 
   it('should keep the SDK tree free of native modules and of the server\'s dependencies', () => {
     const closure = dependencyClosure(project, '@gradpilot/sdk');

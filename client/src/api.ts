@@ -34,6 +34,8 @@ export interface PolicyState {
 
 /** Runs per page of the runs list: a page builds its rows well within one frame budget. */
 export const RUNS_PAGE = 200;
+/** Events a run page asks for, newest first (a burst of non-finite steps is one). */
+export const MAX_EVENTS = 5000;
 
 async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal, onHeaders?: (headers: Headers) => void): Promise<T> {
   let res: Response;
@@ -94,7 +96,8 @@ export const api = {
     request<StepSeries>('GET', `${runPath(id)}/steps?${rangeParams(q)}`, undefined, signal),
   getLayers: (id: string, q: RangeQuery, signal?: AbortSignal) =>
     request<LayerSeries>('GET', `${runPath(id)}/layers?${rangeParams(q)}`, undefined, signal),
-  getEvents: (id: string) => request<RunEvent[]>('GET', `${runPath(id)}/events`),
+  // The newest events: a run that diverged long ago still shows its latest ones.
+  getEvents: (id: string) => request<RunEvent[]>('GET', `${runPath(id)}/events?order=newest&limit=${MAX_EVENTS}`),
   /** The version in force and the whole history (oldest first). */
   async getPolicy(id: string): Promise<PolicyState> {
     const [current, history] = await Promise.all([

@@ -116,11 +116,18 @@ export class RunData {
     this.#emit('overlay');
   }
 
+  /** New events, and bursts of non-finite steps that grew (same id, later lastStep). */
   addEvents(events: RunEvent[]): void {
-    const known = new Set(this.events.map((e) => e.id));
-    const fresh = events.filter((e) => e.runId === this.runId && !known.has(e.id));
-    if (fresh.length === 0) return;
-    this.setEvents(this.events.concat(fresh));
+    const byId = new Map(this.events.map((e) => [e.id, e]));
+    let changed = false;
+    for (const e of events) {
+      if (e.runId !== this.runId) continue;
+      const known = byId.get(e.id);
+      if (known && known.lastStep === e.lastStep && known.count === e.count) continue;
+      byId.set(e.id, e);
+      changed = true;
+    }
+    if (changed) this.setEvents([...byId.values()]);
   }
 
   setWhatIf(line: WhatIfLine | null): void {

@@ -84,7 +84,12 @@ export interface PolicyAck {
 export interface RunEvent {
   id: number;
   runId: string;
+  /** The event's step; for a burst of consecutive non-finite steps, its first. */
   step: number;
+  /** The burst's last step (= step for any other event). A live push of a longer burst repeats its id. */
+  lastStep: number;
+  /** Steps in the burst (1 for any other event). */
+  count: number;
   kind: EventKind | 'first_nonfinite';
   gradNorm: WireNumber;
   detail: string;

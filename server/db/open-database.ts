@@ -3,6 +3,7 @@
 // NaN into NULL, so every table with doubles carries a `nan` bitmask saying which NULLs
 // are really NaN (bit i = column i). NULL with the bit clear means "missing".
 import Database from 'better-sqlite3';
+import { ensureColumns } from './ensure-columns.ts';
 import createDebug from 'debug';
 
 const log = createDebug('gradpilot:db');
@@ -134,6 +135,7 @@ export function openDatabase(file: string): Db {
   db.pragma('wal_autocheckpoint = 10000');
   db.pragma('foreign_keys = OFF');
   db.exec(SCHEMA);
+  ensureColumns(db);
   log('opened %s', file);
   return db;
 }

@@ -31,10 +31,10 @@ export function ingestBatch(ctx: ServerContext, run: RunRow, cols: StepColumns, 
     const current = store.runs.byRid(run.rid) ?? run;
     const res = store.steps.insert(run.rid, cols);
     const detected = ctx.detectors.detect(run.rid, cols, res.inserted, current.non_finite > 0);
-    const stored = store.events.insert(run.rid, run.id, detected, at);
+    const { events: stored, added } = store.events.insert(run.rid, run.id, detected, at);
     if (res.inserted.length > 0) {
       store.runs.bump(run.rid, { accepted: res.inserted.length, clipped: res.clipped, skipped: res.skipped, nonFinite: res.nonFinite, maxStep: res.maxStep }, at);
-      store.runs.addEvents(run.rid, stored.length);
+      store.runs.addEvents(run.rid, added);
     }
     const lastStep = res.maxStep === null ? current.last_step : Math.max(current.last_step ?? -1, res.maxStep);
     return { result: { inserted: res.inserted, accepted: res.inserted.length, duplicates: res.duplicates, lastStep }, events: stored };

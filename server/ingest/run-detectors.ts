@@ -31,6 +31,8 @@ export function nonFiniteDetector(): Detector {
 interface RunDetector {
   detector: Detector;
   lastStep: number;
+  /** The step at lastStep was non-finite: a non-finite step next extends its burst. */
+  lastNonFinite: boolean;
 }
 
 function describeNumber(v: number | null): string {
@@ -56,14 +58,14 @@ export class RunDetectors {
     let d = this.#runs.get(rid);
     if (!d) {
       const policy = this.#store.policies.latest(rid)?.policy;
-      d = { detector: this.#create(policy ?? DEFAULT_DETECTOR_POLICY), lastStep: -1 };
+      d = { detector: this.#create(policy ?? DEFAULT_DETECTOR_POLICY), lastStep: -1, lastNonFinite: false };
       const before = firstNewStep - 1;
       if (before >= 0) {
         const from = Math.max(0, before - DETECTOR_WARMUP_STEPS * 4);
         const rows = this.#store.steps.rawRange(rid, from, before);
         for (const r of rows.slice(-DETECTOR_WARMUP_STEPS)) {
           const s = decodeRow(r);
-          if (s.values[0] !== null) d.detector.observe(s.values[0], s.values[1]);
+          if (s.values[0] !== null) d.lastNonFinite = d.detector.observe(s.values[0], s.values[1]).includes('nonfinite');
           d.lastStep = s.step;
         }
       }
@@ -89,9 +91,14 @@ export class RunDetectors {
       const g = cols.gradNorm[i];
       const loss = cols.loss[i];
       let kinds: EventKind[];
+      /** In step order, the previous step was non-finite too: this one extends its burst. */
+      let burstFrom: number | null = null;
       if (g === null) kinds = [];
       else if (step > d.lastStep) {
         kinds = d.detector.observe(g, loss);
+        const nonFinite = kinds.includes('nonfinite');
+        if (nonFinite && d.lastNonFinite) burstFrom = d.lastStep;
+        d.lastNonFinite = nonFinite;
         d.lastStep = step;
       } else kinds = nonFiniteDetector().observe(g, loss);
       for (const kind of kinds) {
@@ -104,6 +111,17 @@ export class RunDetectors {
         if (kind === 'nonfinite' && g !== null && !Number.isFinite(g) && !seenNonFinite) {
           events.push({ step, kind: 'first_nonfinite', gradNorm: g, detail: `first non-finite gradNorm of the run (${g})` });
           seenNonFinite = true;
+        }
+        if (kind === 'nonfinite' && burstFrom !== null) {
+          // One event per burst, not per step (132,000 NaN steps were 132,000 events).
+          const open = events.at(-1);
+          if (open?.kind === 'nonfinite' && (open.lastStep ?? open.step) === burstFrom) {
+            open.lastStep = step;
+            open.count = (open.count ?? 1) + 1;
+          } else {
+            events.push({ step, kind, gradNorm: g, detail, lastStep: step, count: 1, continuesAfter: burstFrom });
+          }
+          continue;
         }
         events.push({ step, kind, gradNorm: g, detail });
       }

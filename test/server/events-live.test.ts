@@ -9,6 +9,7 @@ import { EventDetector, parsePolicy } from '../../sdk/controller/index.ts';
 import type { RunEvent } from '../../sdk/protocol/api-types.ts';
 import type { LiveSteps } from '../../sdk/protocol/socket-events.ts';
 import { type TestServer, withServer } from '../support/server.ts';
+import { RestartableServer } from '../sdk/helpers.ts';
 import { call, createRun } from './http-client.ts';
 import { connectIngest, connectLive, request } from './socket-client.ts';
 
@@ -40,18 +41,23 @@ describe('events and live updates', () => {
       await call(`${server.url}/api/runs/${id}/steps`, 'POST', { steps: g.slice(50).map((v, i) => ({ step: 50 + i, gradNorm: v })) });
 
       const detector = new EventDetector(parsePolicy({ kind: 'percentile' }));
-      const expected: [number, string][] = [];
+      // [step, kind, count]: consecutive non-finite steps (40 and 41) are one event.
+      const expected: [number, string, number][] = [];
       g.forEach((v, i) => {
         const n = typeof v === 'number' ? v : Number(v);
         for (const kind of detector.observe(n)) {
-          if (kind === 'nonfinite' && i === 40) expected.push([i, 'first_nonfinite']);
-          expected.push([i, kind]);
+          if (kind === 'nonfinite' && i === 40) expected.push([i, 'first_nonfinite', 1]);
+          const open = expected.at(-1);
+          if (kind === 'nonfinite' && open?.[1] === 'nonfinite' && open[0] + open[2] === i) open[2]++;
+          else expected.push([i, kind, 1]);
         }
       });
-      expect(expected).toContainEqual([60, 'spike']);
-      expect(expected).toContainEqual([60, 'explosion']);
+      expect(expected).toContainEqual([40, 'nonfinite', 2]);
+      expect(expected).toContainEqual([60, 'spike', 1]);
+      expect(expected).toContainEqual([60, 'explosion', 1]);
       const events = await call<RunEvent[]>(`${server.url}/api/runs/${id}/events`);
-      expect(events.body.map((e) => [e.step, e.kind])).toEqual(expected);
+      expect(events.body.map((e) => [e.step, e.kind, e.count])).toEqual(expected);
+      expect(events.body.find((e) => e.count === 2)).toMatchObject({ step: 40, lastStep: 41 });
       expect(events.body[0]).toMatchObject({ runId: id, step: 40, kind: 'first_nonfinite', gradNorm: 'NaN' });
       expect((await call(`${server.url}/api/runs/${id}`)).body.events).toBe(expected.length);
       await expect.poll(() => pushed.length).toBe(expected.length);
@@ -60,6 +66,45 @@ describe('events and live updates', () => {
       expect(filtered.body.map((e) => e.step)).toEqual([60, 60]);
     } finally {
       live.close();
+    }
+  });
+
+  it('should keep a burst of non-finite steps as one event across batches and a restart, pushed live as it grows', async () => {
+    const restartable = new RestartableServer();
+    await restartable.start();
+    const id = await createRun(restartable.url);
+    const live = await connectLive(restartable.url);
+    try {
+      await request(live, 'subscribe', { runId: id });
+      const pushed: RunEvent[] = [];
+      live.on('events', (e) => pushed.push(...e));
+      const post = (from: number, n: number, gradNorm: number | string) =>
+        call(`${restartable.url}/api/runs/${id}/steps`, 'POST', { steps: Array.from({ length: n }, (_, i) => ({ step: from + i, gradNorm })) });
+      await post(0, 100, 1);
+      await post(100, 20_000, 'NaN'); // one batch of a flood
+      await post(20_100, 5_000, 'Infinity'); // the burst goes on in the next batch
+      const burst = (await call<RunEvent[]>(`${restartable.url}/api/runs/${id}/events?order=newest`)).body;
+      expect(burst.map((e) => [e.kind, e.step, e.lastStep, e.count])).toEqual([
+        ['nonfinite', 100, 25_099, 25_000],
+        ['first_nonfinite', 100, 100, 1],
+      ]);
+      await expect.poll(() => pushed.at(-1)?.count).toBe(25_000);
+      expect(new Set(pushed.map((e) => e.id)).size).toBe(2);
+      expect((await call(`${restartable.url}/api/runs/${id}`)).body.events).toBe(2);
+
+      // A fresh detector (as after a restart) warms up on the stored steps and still extends it.
+      await restartable.stop();
+      await restartable.start();
+      await call(`${restartable.url}/api/runs/${id}/steps`, 'POST', { steps: [{ step: 25_100, gradNorm: 'NaN' }, { step: 25_101, gradNorm: 2 }, { step: 25_102, gradNorm: 'NaN' }] });
+      const after = (await call<RunEvent[]>(`${restartable.url}/api/runs/${id}/events`)).body;
+      expect(after.map((e) => [e.kind, e.step, e.lastStep, e.count])).toEqual([
+        ['first_nonfinite', 100, 100, 1],
+        ['nonfinite', 100, 25_100, 25_001],
+        ['nonfinite', 25_102, 25_102, 1],
+      ]);
+    } finally {
+      live.close();
+      await restartable.dispose();
     }
   });
 

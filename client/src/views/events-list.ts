@@ -33,7 +33,8 @@ export class EventsList {
   }
 
   render(events: RunEvent[]): void {
-    const key = `${events.length}:${events[events.length - 1]?.id ?? ''}`;
+    const last = events[events.length - 1];
+    const key = `${events.length}:${last?.id ?? ''}:${last?.count ?? ''}:${events.reduce((n, e) => n + e.count, 0)}`;
     if (key === this.#rendered) return;
     this.#rendered = key;
     setText(this.#count, events.length === 0 ? 'none yet' : `${events.length}`);
@@ -49,7 +50,8 @@ export class EventsList {
           'data-kind': e.kind,
           title: `detected ${fmtTime(e.createdAt)} · click to zoom to step ${e.step}`,
         },
-        h('td', { class: 'num' }, e.step),
+        // A burst of non-finite steps is one row: its range and how many steps.
+        h('td', { class: 'num' }, e.count > 1 ? `${e.step}–${e.lastStep} ×${e.count}` : e.step),
         h('td', {}, h('span', { class: `pill pill-${e.kind}` }, e.kind.replace('_', ' '))),
         h('td', { class: 'num' }, fmtNum(typeof g === 'number' ? g : null)),
         h('td', { class: 'detail' }, e.detail),

@@ -52,4 +52,4 @@ def runs():
     opened = []
     yield opened
     for run in reversed(opened):
-        run.close(timeout=0.5)
+        run.close(timeout=0)

@@ -19,17 +19,17 @@ from .errors import GradpilotError
 from ..protocol.socket_events import INGEST_NAMESPACE, POLICY
 
 try:
-    import socketio
     import engineio
-except ImportError:  # reported by init(), which names the package to install
+    import socketio
+    import websocket as _websocket_client  # noqa: F401  (engine.io's websocket transport)
+except ImportError as err:  # reported by init(), which names the package to install
     socketio = engineio = None
+    _missing = err.name
 
-try:
-    import websocket as _websocket_client  # noqa: F401  (engine.io's websocket transport needs it)
-
-    TRANSPORTS = ["websocket"]
-except ImportError:
-    TRANSPORTS = ["polling"]
+# WebSocket only, as the TS SDK: the server answers engine.io's HTTP long-polling badly (its
+# express app also handles /socket.io/ requests and can crash on them), and one socket per run
+# is all the SDK needs.
+TRANSPORTS = ["websocket"]
 
 log = logging.getLogger("gradpilot.client.connection")
 # python-socketio and engine.io log every failed attempt; the run reports those itself, once,
@@ -40,10 +40,12 @@ if transport_log.level == logging.NOTSET:
 
 
 def require_socketio() -> None:
+    """Raises a GradpilotError naming the packages to install when the socket client is missing."""
     if socketio is None:
         raise GradpilotError(
-            "gradpilot needs python-socketio to stream steps: install it with "
-            "`apt install python3-socketio` or `pip install \"python-socketio[client]>=5\"`",
+            f"gradpilot streams steps over socket.io and needs python-socketio with websocket-client "
+            f"(missing: {_missing}): `apt install python3-socketio python3-websocket` or "
+            f"`pip install \"python-socketio[client]>=5\"`",
             "INVALID_OPTION",
         )
 
@@ -132,14 +134,16 @@ class Connection:
         return client is not None and INGEST_NAMESPACE in client.namespaces
 
     def connect(self, timeout: float) -> None:
-        """Connects a fresh socket (blocking). Raises ConnectFailed."""
+        """Connects a fresh socket (blocking, at most ~``timeout`` s). Raises ConnectFailed."""
         client = _SocketClient(reconnection=False, handle_sigint=False, logger=transport_log,
                                engineio_logger=transport_log, request_timeout=timeout)
+        joined = threading.Event()
         refusal: list[str] = []
 
         def connect_error(data=None):
             message = data.get("message") if isinstance(data, dict) else data
             refusal.append(str(message))
+            joined.set()
 
         def disconnect():
             self._post(lambda: self._dropped(client))
@@ -147,20 +151,28 @@ class Connection:
         def policy(push):
             self._post(lambda: self._on_policy(push))
 
+        client.on("connect", joined.set, namespace=INGEST_NAMESPACE)
         client.on("connect_error", connect_error, namespace=INGEST_NAMESPACE)
         client.on("disconnect", disconnect, namespace=INGEST_NAMESPACE)
         client.on(POLICY, policy, namespace=INGEST_NAMESPACE)
         auth = {"token": self._token} if self._token else {}
         try:
+            # wait=False: python-socketio would wait out its whole timeout after a refusal.
             client.connect(self.origin, auth=auth, transports=TRANSPORTS, namespaces=[INGEST_NAMESPACE],
-                           socketio_path=self._socketio_path, wait_timeout=timeout)
+                           socketio_path=self._socketio_path, wait=False)
         except (socketio.exceptions.ConnectionError, ValueError, OSError) as err:
             self._shut(client)
-            raise ConnectFailed(str(err), refusal[0] if refusal else None) from None
+            raise ConnectFailed(str(err) or type(err).__name__) from None
+        if not joined.wait(timeout) or refusal or INGEST_NAMESPACE not in client.namespaces:
+            self._shut(client)
+            raise ConnectFailed("the /ingest namespace did not connect", refusal[0] if refusal else None)
         if self._closed:
             self._shut(client)
             raise ConnectFailed("closed")
-        self._client = client
+        old, self._client = self._client, client
+        if old is not None:  # a socket that died without telling
+            self._shut(old)
+            self._fail_pending(RequestFailed("disconnected"))
 
     def _dropped(self, client) -> None:
         if client is not self._client:

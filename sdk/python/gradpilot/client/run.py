@@ -106,7 +106,6 @@ class Run:
         self._reported = False
         self._warned = False
         self._spill_reported = False
-        self._delay = min(0.25, o.reconnect_delay_max)
         self._layer_names: set[str] = set()
 
         spill = None
@@ -122,8 +121,10 @@ class Run:
             error=self._fail_locked, wake=lambda: self._loop.post(self._flush_acks),
         )
         self._conn = Connection(o.url, o.token, self._loop.post, self._disconnected, self._policy_pushed)
+        self._connector_alive = False
+        self._stop_event = threading.Event()
         self._loop.start()
-        self._loop.post(self._try_connect)
+        self._loop.post(self._start_connector)
         self._loop.call_later(REPORT_UNREACHABLE_AFTER, self._check_unreachable)
         self._tick_timer = self._loop.call_later(o.flush_interval, self._tick)
         _open_runs.add(self)
@@ -308,6 +309,7 @@ class Run:
             if flushed and self._streams and self._ready and timeout > 0:
                 self._conn.finish_run(self.id, min(timeout, 2.0))
             self._stopped = True
+            self._stop_event.set()
             self._loop.stop(1.0)
             self._conn.close()
             if not self._resumed:
@@ -357,19 +359,40 @@ class Run:
     # ------------------------------------------------------------------------------------
     # The background thread's side: connecting, the handshake, sending.
 
-    def _try_connect(self) -> None:
-        if self._stopped or self._conn.connected:
+    def _start_connector(self) -> None:
+        """Connects on a thread of its own: a connect can block for seconds (a host that drops
+        packets), and the loop must keep ticking and report the outage on time meanwhile."""
+        if self._connector_alive or self._stopped or self._conn.connected:
             return
+        self._connector_alive = True
+        threading.Thread(target=self._connector, name=f"gradpilot-connect-{self.id}", daemon=True).start()
+
+    def _connector(self) -> None:
+        o = self._o
+        delay = min(0.25, o.reconnect_delay_max)
         try:
-            self._conn.connect(CONNECT_TIMEOUT)
-        except ConnectFailed as err:
-            if self._stopped:
+            while not self._stopped:
+                try:
+                    self._conn.connect(CONNECT_TIMEOUT)
+                except ConnectFailed as err:
+                    if self._stopped:
+                        return
+                    cause = diagnose(o.url, o.token, err.refusal, str(err))
+                    self._loop.post(lambda: self._connect_failed(cause))
+                    self._stop_event.wait(delay)
+                    delay = min(delay * 2, o.reconnect_delay_max)
+                    continue
+                self._loop.post(self._connected)
                 return
-            self._connect_failed(diagnose(self._o.url, self._o.token, err.refusal, str(err)))
-            self._loop.call_later(self._delay, self._try_connect)
-            self._delay = min(self._delay * 2, self._o.reconnect_delay_max)
+        finally:
+            self._connector_alive = False
+
+    def _connected(self) -> None:
+        if self._stopped:
             return
-        self._delay = min(0.25, self._o.reconnect_delay_max)
+        if not self._conn.connected:  # dropped before its disconnect could be seen
+            self._start_connector()
+            return
         self._down_since = None
         log.debug("connected to %s", self._o.url)
         self._emit("connection", {"connected": True, "url": self._o.url, "cause": None})
@@ -386,9 +409,12 @@ class Run:
 
     def _check_unreachable(self) -> None:
         down = self._down_since
-        if down is None or self._reported or self._stopped or self._last_cause is None:
+        if down is None or self._reported or self._stopped:
             return
         if time.monotonic() - down >= REPORT_UNREACHABLE_AFTER - 0.05:
+            if self._last_cause is None:
+                netloc = urllib.parse.urlsplit(self._o.url).netloc
+                self._last_cause = f"no answer from {netloc} yet"
             self._report_unreachable()
 
     def _report_unreachable(self) -> None:
@@ -420,7 +446,7 @@ class Run:
         self._down_since = time.monotonic()
         self._reported = self._warned = False
         self._loop.call_later(REPORT_UNREACHABLE_AFTER, self._check_unreachable)
-        self._loop.call_later(self._delay, self._try_connect)
+        self._loop.call_later(min(0.25, self._o.reconnect_delay_max), self._start_connector)
 
     def _handshake(self, generation: int) -> None:
         """After each (re)connect: create, join, deliver a dead process's leftovers, resume, then send."""
@@ -502,6 +528,8 @@ class Run:
                 self._outbox.seal()
         self._pump()
         self._check_spill()
+        if not self._conn.connected:
+            self._start_connector()  # covers a disconnect that raced with a connect
         self._tick_timer = self._loop.call_later(self._o.flush_interval, self._tick)
 
     def _check_spill(self) -> None:

@@ -82,7 +82,7 @@ class Controller:
         if finite:
             log.push(g)
             if self._percentile is not None:
-                self._percentile.added()
+                self._percentile.added(g)
         percentile = ema_mean = ema_std = z_score = None
         history_size = 0
         max_norm = self._max_norm

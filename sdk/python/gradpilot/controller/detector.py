@@ -15,13 +15,14 @@ same class, so both agree.
 from __future__ import annotations
 
 import math
+from math import floor, isfinite
 from bisect import bisect_left, insort_left
 from collections import deque
 from typing import List, Mapping, Optional
 
 from ..protocol.wire_number import encode_number
 from .js_number import finite_array, is_number, is_safe_integer, sqrt, to_double, wire_double
-from .percentile import lerp_numpy, percentile_index
+from .percentile import lerp_numpy
 
 SPIKE_ALPHA = 0.98
 MIN_HISTORY = 20
@@ -86,7 +87,8 @@ class EventDetector:
         if type(g) is not float:
             # Number.isFinite of a non-number is false: TS flags it as non-finite too.
             g = to_double(g) if is_number(g) else math.nan
-        if not math.isfinite(g) or (loss is not None and is_number(loss) and not math.isfinite(to_double(loss))):
+        spikes = self._spikes
+        if not isfinite(g) or (loss is not None and is_number(loss) and not isfinite(to_double(loss))):
             self._consecutive_non_finite += 1
             self._push_spike(0)
             return ["nonfinite"]
@@ -96,13 +98,22 @@ class EventDetector:
         if self._count >= MIN_HISTORY:
             level = self._mean + self._spike_z * sqrt(self._var)
             spike = g > level
-            explosion = g > self._explosion_factor * self._median()
-            self._push_spike(1 if spike else 0)
+            # The median of the recent norms: np.percentile(recent, 50), inline (every step).
+            s = self._sorted
+            i = (len(s) - 1) * 0.5
+            lo = floor(i)
+            explosion = g > self._explosion_factor * lerp_numpy(s[lo], s[min(lo + 1, len(s) - 1)], i - lo)
+            flag = 1 if spike else 0
+            if len(spikes) == EXPLOSION_STEPS:
+                self._spike_sum -= spikes.popleft()
+            spikes.append(flag)
+            self._spike_sum += flag
             if spike and not explosion:
                 explosion = self._spike_sum >= EXPLOSION_SPIKES
             x = level if spike else g
-            self._mean = SPIKE_ALPHA * self._mean + _ONE_MINUS_ALPHA * x
-            dev = x - self._mean
+            mean = SPIKE_ALPHA * self._mean + _ONE_MINUS_ALPHA * x
+            self._mean = mean
+            dev = x - mean
             self._var = SPIKE_ALPHA * self._var + _ONE_MINUS_ALPHA * (dev * dev)
         else:
             self._push_spike(0)
@@ -110,7 +121,14 @@ class EventDetector:
             if len(self._seed) == MIN_HISTORY:
                 self._seed_statistics()
         self._count += 1
-        self._push_recent(g)
+        # The recent norms, arrival order and sorted. TS inserts at the lower bound and, when
+        # full, removes the first value equal to the oldest: the same values in the same order.
+        recent = self._recent
+        s = self._sorted
+        if len(recent) == MEDIAN_WINDOW:
+            del s[bisect_left(s, recent.popleft())]
+        recent.append(g)
+        insort_left(s, g)
         if spike:
             return ["spike", "explosion"] if explosion else ["spike"]
         return ["explosion"] if explosion else []
@@ -146,27 +164,12 @@ class EventDetector:
         self._var = sq / len(self._seed)
         self._seed = []
 
-    def _median(self) -> float:
-        s = self._sorted
-        lo, hi, g = percentile_index(len(s), 50)
-        return lerp_numpy(s[lo], s[hi], g)
-
     def _push_spike(self, flag: int) -> None:
         spikes = self._spikes
         if len(spikes) == EXPLOSION_STEPS:
             self._spike_sum -= spikes.popleft()
         spikes.append(flag)
         self._spike_sum += flag
-
-    def _push_recent(self, g: float) -> None:
-        # TS inserts at the lower bound and, when full, removes the first value equal to the
-        # oldest: the same values in the same order as here.
-        s = self._sorted
-        if len(self._recent) == MEDIAN_WINDOW:
-            old = self._recent.popleft()
-            del s[bisect_left(s, old)]
-        self._recent.append(g)
-        insort_left(s, g)
 
     def _restore(self, raw: object) -> None:
         def fail(field: str, expected: str):

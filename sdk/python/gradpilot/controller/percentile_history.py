@@ -16,7 +16,7 @@ class PercentileHistory:
     __slots__ = ("window", "_log", "_tree")
 
     def __init__(self, log: NormLog, window: Optional[int]) -> None:
-        """Builds the multiset from the log as it stands; call ``added()`` after each push."""
+        """Builds the multiset from the log as it stands; call ``added(value)`` after each push."""
         self._log = log
         self.window = window
         self._tree = OrderStatTree(deletable=window is not None)
@@ -31,23 +31,22 @@ class PercentileHistory:
     def size(self) -> int:
         return self._tree.size
 
-    def added(self) -> None:
-        """Takes in the log's newest value (and drops the one that left the window)."""
-        log = self._log
-        seq = len(log) - 1
+    def added(self, value: float) -> None:
+        """Takes in the value just pushed to the log (and drops the one that left the window)."""
         tree = self._tree
-        tree.insert(log.get(seq))
+        tree.insert(value)
         window = self.window
         if window is not None and tree.size > window:
-            tree.delete(log.get(seq - window))
+            tree.delete(self._log.get(len(self._log) - 1 - window))
 
     def percentile(self, p: float) -> float:
         """``np.percentile(values, p)`` exactly; the multiset must not be empty."""
-        lo, hi, g = percentile_index(self._tree.size, p)
+        tree = self._tree
+        lo, hi, g = percentile_index(tree.size, p)
         if hi == lo:
-            a = self._tree.at(lo)
+            a = tree.at(lo)
             return lerp_numpy(a, a, g)
-        a, b = self._tree.at_pair(lo)
+        a, b = tree.at_pair(lo)
         return lerp_numpy(a, b, g)
 
     def sorted(self) -> List[float]:

@@ -3,6 +3,7 @@ fixtures (test/conformance/fixtures/case-*.json, written by write-fixtures.ts), 
 of one case through the Python controller in the fixtures' column format."""
 
 import json
+import math
 import os
 import struct
 from glob import glob
@@ -98,3 +99,26 @@ def same_json(a, b):
     if isinstance(a, numbers) and isinstance(b, numbers) and not isinstance(a, bool) and not isinstance(b, bool):
         return float(a) == float(b)
     return type(a) is type(b) and a == b
+
+
+def ts_oracle(requests):
+    """Asks the TS controller (test/conformance/ts-oracle.ts) for each request's answer."""
+    import subprocess
+
+    done = subprocess.run(
+        ["node", "--import", "tsx", "test/conformance/ts-oracle.ts"],
+        cwd=ROOT, input=json.dumps(requests, allow_nan=False), capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def nonfinite_for_ts(value):
+    """The value with every NaN/±inf replaced by the {"$nonfinite": ...} marker ts-oracle.ts reads."""
+    if isinstance(value, float) and (value != value or value in (math.inf, -math.inf)):
+        return {"$nonfinite": "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")}
+    if isinstance(value, dict):
+        return {k: nonfinite_for_ts(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [nonfinite_for_ts(v) for v in value]
+    return value

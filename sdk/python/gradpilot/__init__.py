@@ -23,4 +23,8 @@ Example::
 # The client (init, Run, errors).
 from .client import AppliedPolicy, GradpilotError, NonFiniteGradientError, Run, init
 
+# The controller (pure, no I/O): the decisions of the TS one, bit for bit.
+from .controller import DEFAULT_POLICY, Controller, Decision, EventDetector, PolicyError, parse_policy
+
 __all__ = ["init", "Run", "GradpilotError", "NonFiniteGradientError", "AppliedPolicy"]
+__all__ += ["Controller", "Decision", "parse_policy", "PolicyError", "DEFAULT_POLICY", "EventDetector"]

@@ -8,12 +8,7 @@ they cross the wire as JSON, and ``parse_policy`` fills every default.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
-
-try:
-    from typing import Literal
-except ImportError:  # pragma: no cover - Python < 3.8
-    Literal = None
+from typing import Any, Dict, List, Literal, Optional
 
 from ..protocol.wire_number import encode_number
 

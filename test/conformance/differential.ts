@@ -1,7 +1,7 @@
 // The TS half of the differential test (test/python/test_differential.py): fresh random
 // streams and policies from a seed, run through the TS controller; the inputs, the policy
-// changes, every decision and one saved state per case go to a file that the Python
-// controller replays and compares bit for bit.
+// changes, every decision, one saved state per case and the decisions of the run resumed
+// from it go to a file that the Python controller replays and compares bit for bit.
 // Run: node --import tsx test/conformance/differential.ts --seed 123 --steps 120000 --out /tmp/diff.json
 //
 // Streams switch between regimes: a noisy level, level shifts (x0.05-x20), single spikes and
@@ -142,6 +142,19 @@ function record(ds: Decision[]): Columns {
   };
 }
 
+function encode(cols: Columns) {
+  return {
+    threshold: b64(cols.threshold),
+    thresholdNull: b64(cols.thresholdNull),
+    coef: b64(cols.coef),
+    action: b64(cols.action),
+    events: cols.events,
+    stats: Object.fromEntries(Object.entries(cols.stats).map(([k, v]) => [k, { values: b64(v.values), isNull: b64(v.isNull) }])),
+    historySize: b64(cols.historySize),
+    consecutiveNonFinite: b64(cols.consecutiveNonFinite),
+  };
+}
+
 const cases = [];
 let done = 0;
 while (done < totalSteps) {
@@ -161,7 +174,15 @@ while (done < totalSteps) {
     decisions.push(controller.decide(loss === null ? { step, gradNorm: gradNorm[step] } : { step, gradNorm: gradNorm[step], loss: loss[step] }));
     if (step === stateAfter) state = JSON.parse(JSON.stringify(controller.toState()));
   }
-  const cols = record(decisions);
+  // The same run resumed from the saved state: what Python, restoring the same JSON, must
+  // decide. It can differ from the uninterrupted run where a norm was -0, which
+  // JSON.stringify writes as 0.
+  const resumed = Controller.fromState(state);
+  const continued: Decision[] = [];
+  for (let step = stateAfter + 1; step < n; step++) {
+    for (const c of changes) if (c.step === step) resumed.setPolicy(parsePolicy(c.policy));
+    continued.push(resumed.decide(loss === null ? { step, gradNorm: gradNorm[step] } : { step, gradNorm: gradNorm[step], loss: loss[step] }));
+  }
   cases.push({
     policy,
     changes,
@@ -169,16 +190,8 @@ while (done < totalSteps) {
     state,
     gradNorm: b64(gradNorm),
     loss: loss === null ? null : b64(loss),
-    decisions: {
-      threshold: b64(cols.threshold),
-      thresholdNull: b64(cols.thresholdNull),
-      coef: b64(cols.coef),
-      action: b64(cols.action),
-      events: cols.events,
-      stats: Object.fromEntries(Object.entries(cols.stats).map(([k, v]) => [k, { values: b64(v.values), isNull: b64(v.isNull) }])),
-      historySize: b64(cols.historySize),
-      consecutiveNonFinite: b64(cols.consecutiveNonFinite),
-    },
+    decisions: encode(record(decisions)),
+    resumed: encode(record(continued)),
   });
 }
 writeFileSync(args.out, JSON.stringify({ seed, steps: done, actions: ACTIONS, cases }));

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import queue
 import threading
 import urllib.error
 import urllib.parse
@@ -66,6 +67,32 @@ class ConnectFailed(Exception):
         self.refusal = refusal
 
 
+class _StopQueue(queue.Queue):
+    """engine.io's send queue, fixed: its write loop drops the None that tells it to stop when
+    packets were queued before it, then waits 45 s for more while its read loop waits for it
+    (the socket stays half open and a server shutting down waits too). Once a None was put, an
+    empty queue hands out None again."""
+
+    Empty = queue.Empty
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._stopping = False
+
+    def put(self, item, block=True, timeout=None):
+        if item is None:
+            self._stopping = True
+        super().put(item, block, timeout)
+
+    def get(self, block=True, timeout=None):
+        if self._stopping:
+            with self.mutex:
+                if not self.queue:
+                    self.unfinished_tasks += 1  # the write loop calls task_done() for it
+                    return None
+        return super().get(block, timeout)
+
+
 if socketio is not None:
 
     class _DaemonEngineIoClient(engineio.Client):
@@ -75,6 +102,9 @@ if socketio is not None:
             th = threading.Thread(target=target, args=args, kwargs=kwargs, daemon=True, name="gradpilot-engineio")
             th.start()
             return th
+
+        def create_queue(self, *args, **kwargs):
+            return _StopQueue()
 
     class _SocketClient(socketio.Client):
         def _engineio_client_class(self):
@@ -292,3 +322,11 @@ class Connection:
             client.disconnect()
         except Exception as err:
             log.debug("disconnect: %s", err)
+        # engine.io leaves the TCP socket open when the server closed the WebSocket, and the
+        # server's shutdown then waits for it (up to 30 s); close it now.
+        ws = getattr(client.eio, "ws", None)
+        if ws is not None:
+            try:
+                ws.shutdown()
+            except Exception as err:
+                log.debug("socket shutdown: %s", err)

@@ -122,6 +122,7 @@ class Run:
         )
         self._conn = Connection(o.url, o.token, self._loop.post, self._disconnected, self._policy_pushed)
         self._connector_alive = False
+        self._reconnect_at = 0.0
         self._stop_event = threading.Event()
         self._loop.start()
         self._loop.post(self._start_connector)
@@ -446,7 +447,11 @@ class Run:
         self._down_since = time.monotonic()
         self._reported = self._warned = False
         self._loop.call_later(REPORT_UNREACHABLE_AFTER, self._check_unreachable)
-        self._loop.call_later(min(0.25, self._o.reconnect_delay_max), self._start_connector)
+        # Not at once: a server shutting down still accepts connections for a moment, and one
+        # made then keeps it from exiting.
+        delay = min(0.25, self._o.reconnect_delay_max)
+        self._reconnect_at = time.monotonic() + delay
+        self._loop.call_later(delay, self._start_connector)
 
     def _handshake(self, generation: int) -> None:
         """After each (re)connect: create, join, deliver a dead process's leftovers, resume, then send."""
@@ -528,7 +533,7 @@ class Run:
                 self._outbox.seal()
         self._pump()
         self._check_spill()
-        if not self._conn.connected:
+        if not self._conn.connected and time.monotonic() >= self._reconnect_at:
             self._start_connector()  # covers a disconnect that raced with a connect
         self._tick_timer = self._loop.call_later(self._o.flush_interval, self._tick)
 

@@ -131,9 +131,19 @@ export class Controller {
     } else if (policy.skipOnSpike && events.includes('spike')) {
       coef = 0;
       action = 'skip';
-    } else if (clipAt !== null && g > clipAt) {
-      coef = clipAt / (g + 1e-6);
-      if (coef < 1) action = 'clip';
+    } else if (clipAt !== null) {
+      if (policy.coefRule === 'torch') {
+        // torch.nn.utils.clip_grad_norm_: clamp(max_norm / (total_norm + 1e-6), max=1.0), where
+        // a float divided by a tensor is Tensor.__rdiv__, reciprocal() * max_norm.
+        const c = (1 / (g + 1e-6)) * clipAt;
+        if (c < 1) {
+          coef = c;
+          action = 'clip';
+        }
+      } else if (g > clipAt) {
+        coef = clipAt / (g + 1e-6);
+        if (coef < 1) action = 'clip';
+      }
     }
     return { step: input.step, gradNorm: g, threshold, coef, action, events, stats };
   }

@@ -4,6 +4,7 @@ export { EventDetector } from './detector.ts';
 export { percentileOfSorted } from './percentile.ts';
 export type {
   Action,
+  CoefRule,
   CommonPolicyOptions,
   ControllerState,
   Decision,

@@ -32,6 +32,7 @@ const COMMON_DEFAULTS: CommonPolicyOptions = {
   skipOnSpike: false,
   spikeZ: 6,
   explosionFactor: 10,
+  coefRule: 'gradpilot',
 };
 
 const KIND_DEFAULTS = {
@@ -72,6 +73,7 @@ const ALIASES: Record<string, string> = {
   skip_update_on_spike: 'updateStatsOnSpike (inverted: skip_update_on_spike=True is updateStatsOnSpike: false)',
   skipUpdateOnSpike: 'updateStatsOnSpike (inverted: skipUpdateOnSpike true is updateStatsOnSpike: false)',
   on_nonfinite: 'onNonFinite',
+  coef_rule: 'coefRule',
   skip_on_spike: 'skipOnSpike',
   min_threshold: 'minThreshold',
   max_threshold: 'maxThreshold',
@@ -118,6 +120,7 @@ export function parsePolicy(input: unknown): Policy {
     skipOnSpike: r.boolean('skipOnSpike', COMMON_DEFAULTS.skipOnSpike),
     spikeZ: r.number('spikeZ', COMMON_DEFAULTS.spikeZ, { positive: true }),
     explosionFactor: r.number('explosionFactor', COMMON_DEFAULTS.explosionFactor, { min: 1 }),
+    coefRule: r.oneOf('coefRule', 'gradpilot', ['gradpilot', 'torch'] as const),
   };
   if (common.minThreshold !== null && common.maxThreshold !== null && common.minThreshold > common.maxThreshold) {
     throw new PolicyError(

@@ -6,6 +6,8 @@ export type NonFiniteAction = 'skip' | 'clip' | 'raise';
 export type Action = 'apply' | 'clip' | 'skip';
 export type EventKind = 'nonfinite' | 'spike' | 'explosion';
 export type PolicyKind = 'percentile' | 'zscore' | 'fixed' | 'off';
+/** How the clip coefficient is computed from the level g is clipped at; see `CommonPolicyOptions.coefRule`. */
+export type CoefRule = 'gradpilot' | 'torch';
 
 /** Options every policy may set. All are filled with their defaults by `parsePolicy`. */
 export interface CommonPolicyOptions {
@@ -23,6 +25,18 @@ export interface CommonPolicyOptions {
   spikeZ: number;
   /** Explosion: g > explosionFactor * median of recent finite norms. Default 10. */
   explosionFactor: number;
+  /**
+   * 'gradpilot' (default): coef = threshold / (g + 1e-6) when g > threshold, else exactly 1.
+   * 'torch': coef = min(1, threshold / (g + 1e-6)) on every step, computed as torch's
+   * clip_grad_norm_ computes it (`(1 / (g + 1e-6)) * threshold`: torch divides a float by a
+   * tensor as reciprocal() * float), so it also scales steps with g in (threshold - 1e-6,
+   * threshold]. Torch does this in the gradients' dtype, the controller in float64: the
+   * coefficients are torch's exactly for float64 gradients, and torch's float32 ones differ
+   * in the float32 rounding.
+   * Optional in the type only so that policy literals written before it existed still
+   * type-check; `parsePolicy` always fills it in.
+   */
+  coefRule?: CoefRule;
 }
 
 export interface PercentilePolicy extends CommonPolicyOptions {
@@ -83,7 +97,10 @@ export interface Decision {
   gradNorm: number;
   /** The clip threshold in force at this step; null where the policy sets none. */
   threshold: number | null;
-  /** threshold / (g + 1e-6) when g > threshold, else exactly 1; 0 for a non-finite norm with onNonFinite 'clip'. */
+  /**
+   * threshold / (g + 1e-6) when g > threshold, else exactly 1 (coefRule 'torch': min(1, threshold / (g + 1e-6)));
+   * 0 for a non-finite norm with onNonFinite 'clip'.
+   */
   coef: number;
   action: Action;
   events: EventKind[];

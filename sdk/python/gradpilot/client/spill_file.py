@@ -1,0 +1,236 @@
+"""Undelivered batches on disk (the TS ``spill-file.ts``), in the same format so that either SDK
+delivers the other's files: a header line naming the run, then one JSON line per batch,
+non-finite numbers as wire strings. Written only while the server is away, synchronously: a
+training loop must be able to bound its memory whatever the network does.
+
+The folder is private (0700, owned by this user, never a symlink) and files are created
+exclusively (O_EXCL) without following symlinks (O_NOFOLLOW), so another local user cannot
+plant or redirect them."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import threading
+import time
+
+from .step_columns import float64_values
+from ..protocol.wire_number import encode_number
+
+log = logging.getLogger("gradpilot.client.spill")
+
+SUFFIX = ".spill.jsonl"
+_FLAGS = os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+_DIR_FD = os.open in os.supports_dir_fd and getattr(os, "O_DIRECTORY", 0) != 0
+# <pid>, <pid>-<n> (the name was taken), either with -closed-<ms>.
+_MIDDLE = re.compile(r"(\d+)(?:-\d+)?(-closed-\d+)?")
+
+# Spill files this process has open, so that a file left by an earlier process with our pid
+# (containers often start every process as pid 1) is adopted, and our own live one is not.
+_open_paths: set[str] = set()
+_open_lock = threading.Lock()
+
+
+def _column(values) -> list:
+    if isinstance(values, (bytes, bytearray, memoryview)):
+        values = float64_values(bytes(values))
+    return [encode_number(v) for v in values]
+
+
+def batch_to_json(batch: dict) -> str:
+    """A batch as one JSON line: numeric columns as wire numbers so that NaN and ±inf survive."""
+    step = batch["step"]
+    steps = [int(s) for s in (float64_values(step) if isinstance(step, bytes) else step)]
+    out = {"runId": batch["runId"], "seq": batch["seq"], "step": steps, "gradNorm": _column(batch["gradNorm"])}
+    for key in ("loss", "lr", "threshold", "coef"):
+        if batch.get(key) is not None:
+            out[key] = _column(batch[key])
+    if batch.get("action") is not None:
+        out["action"] = batch["action"]
+    if batch.get("layers") is not None:
+        out["layers"] = {name: _column(col) for name, col in batch["layers"].items()}
+    return json.dumps(out, separators=(",", ":"), allow_nan=False)
+
+
+def batch_length(batch: dict) -> int:
+    step = batch["step"]
+    return len(step) // 8 if isinstance(step, bytes) else len(step)
+
+
+def _private_dir(path: str) -> int:
+    """Opens (creating it 0700 if needed) a folder only this user can use; returns its fd."""
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _FLAGS)
+    try:
+        st = os.fstat(fd)
+        if hasattr(os, "getuid") and st.st_uid != os.getuid():
+            raise PermissionError(f"the spill folder {path} belongs to another user (uid {st.st_uid}); pass spill_dir= a folder of yours")
+        if st.st_mode & 0o077 and hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o700)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _open_in(dir_fd: int, folder: str, name: str, flags: int, mode: int = 0o600) -> int:
+    if _DIR_FD:
+        return os.open(name, flags | _FLAGS, mode, dir_fd=dir_fd)
+    return os.open(os.path.join(folder, name), flags | _FLAGS, mode)
+
+
+def _is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+class SpillFile:
+    """This process's spill file for one run; created on the first write."""
+
+    def __init__(self, folder: str, header: dict) -> None:
+        self.folder = folder
+        self._run_id = header["run"]["id"]
+        self._header = (json.dumps(header, separators=(",", ":")) + "\n").encode()
+        self.path = os.path.join(folder, f"{self._run_id}.{header['pid']}{SUFFIX}")
+        self._dir_fd: int | None = None
+        self._fd: int | None = None
+        self._size = 0
+
+    def append(self, batch: dict) -> tuple[int, int]:
+        """Appends a batch; returns (offset, length). Raises OSError (the caller keeps it in memory)."""
+        fd = self._open()
+        line = (batch_to_json(batch) + "\n").encode()
+        os.pwrite(fd, line, self._size)
+        ref = (self._size, len(line) - 1)
+        self._size += len(line)
+        return ref
+
+    def read(self, ref: tuple[int, int]) -> dict:
+        if self._fd is None:
+            raise OSError(f"spill file {self.path} is not open")
+        offset, length = ref
+        return json.loads(os.pread(self._fd, length, offset))
+
+    def reset(self) -> None:
+        """Nothing in the file is needed any more: keep only the header."""
+        if self._fd is None:
+            return
+        os.ftruncate(self._fd, len(self._header))
+        self._size = len(self._header)
+
+    def close(self, keep: bool) -> str | None:
+        """Closes the file: deleted when empty, else renamed so that a later init of the run adopts it."""
+        if self._fd is None:
+            return None
+        os.close(self._fd)
+        self._fd = None
+        name = os.path.basename(self.path)
+        with _open_lock:
+            _open_paths.discard(self.path)
+        try:
+            if not keep:
+                self._unlink(name)
+                return None
+            kept = name[: -len(SUFFIX)] + f"-closed-{int(time.time() * 1000)}{SUFFIX}"
+            if _DIR_FD:
+                os.rename(name, kept, src_dir_fd=self._dir_fd, dst_dir_fd=self._dir_fd)
+            else:
+                os.rename(self.path, os.path.join(self.folder, kept))
+            return os.path.join(self.folder, kept)
+        finally:
+            os.close(self._dir_fd)
+            self._dir_fd = None
+
+    def _unlink(self, name: str) -> None:
+        if _DIR_FD:
+            os.unlink(name, dir_fd=self._dir_fd)
+        else:
+            os.unlink(os.path.join(self.folder, name))
+
+    def _open(self) -> int:
+        if self._fd is not None:
+            return self._fd
+        dir_fd = _private_dir(self.folder)
+        base = os.path.basename(self.path)[: -len(SUFFIX)]
+        try:
+            for attempt in range(100):
+                name = f"{base}{SUFFIX}" if attempt == 0 else f"{base}-{attempt}{SUFFIX}"
+                try:
+                    fd = _open_in(dir_fd, self.folder, name, os.O_RDWR | os.O_CREAT | os.O_EXCL)
+                    break
+                except FileExistsError:
+                    continue  # left by an earlier process with our pid: adopted by the next init
+            else:
+                raise FileExistsError(f"no free spill file name for {base} in {self.folder}")
+        except BaseException:
+            os.close(dir_fd)
+            raise
+        self._dir_fd, self._fd = dir_fd, fd
+        self.path = os.path.join(self.folder, name)
+        with _open_lock:
+            _open_paths.add(self.path)
+        os.pwrite(fd, self._header, 0)
+        self._size = len(self._header)
+        log.debug("spilling to %s", self.path)
+        return fd
+
+
+def find_orphan_spills(folder: str, run_id: str) -> list[str]:
+    """Spill files of ``run_id`` left by a process that died (or closed with steps undelivered), oldest first."""
+    try:
+        names = os.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    out = []
+    me = os.getpid()
+    for name in names:
+        if not name.startswith(run_id + ".") or not name.endswith(SUFFIX):
+            continue
+        m = _MIDDLE.fullmatch(name[len(run_id) + 1 : -len(SUFFIX)])
+        if m is None:
+            continue  # another run whose id starts with this one and a dot
+        path = os.path.join(folder, name)
+        if m.group(2) is None:
+            pid = int(m.group(1))
+            with _open_lock:
+                ours = path in _open_paths
+            if ours or (pid != me and _is_alive(pid)):
+                continue
+        out.append(path)
+    return sorted(out)
+
+
+def read_spill(path: str) -> tuple[dict | None, list[dict]]:
+    """A spill file's header and batches; a torn line (a crash mid-write) is dropped."""
+    fd = os.open(path, os.O_RDONLY | _FLAGS)
+    with os.fdopen(fd, "rb") as f:
+        lines = f.read().split(b"\n")
+    header = None
+    batches = []
+    for i, line in enumerate(lines):
+        if not line:
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError:
+            log.debug("%s line %d is torn, dropped", path, i + 1)
+            continue
+        if i == 0:
+            header = value
+        elif isinstance(value, dict):
+            batches.append(value)
+    return header, batches
+
+
+def remove_spill(path: str) -> None:
+    """Removes an adopted spill file."""
+    os.unlink(path)

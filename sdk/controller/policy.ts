@@ -180,8 +180,9 @@ function rejectBounds(common: CommonPolicyOptions, kind: PolicyKind): void {
 
 function unknownField(name: string, kind: PolicyKind, allowed: string[]): PolicyError {
   let hint = '';
-  const alias = ALIASES[name];
-  const otherKind = KINDS.find((k) => k !== kind && name in KIND_DEFAULTS[k]);
+  // Own properties only: "constructor" or "toString" must not find Object.prototype's.
+  const alias = Object.hasOwn(ALIASES, name) ? ALIASES[name] : undefined;
+  const otherKind = KINDS.find((k) => k !== kind && Object.hasOwn(KIND_DEFAULTS[k], name));
   if (alias !== undefined && allowed.includes(alias.split(' ')[0])) hint = ` Did you mean "${alias.split(' ')[0]}"${alias.includes(' ') ? ' ' + alias.slice(alias.indexOf(' ') + 1) : ''}?`;
   else if (otherKind !== undefined) hint = ` "${name}" applies to the kind "${otherKind}" only.`;
   else {

@@ -34,6 +34,15 @@ describe('parsePolicy', () => {
     expect(e.message).toBe('Expected "p" to be a number in [0, 100], got "ten"');
   });
 
+  it('should name fields that are names of Object.prototype as unknown, not crash on them', () => {
+    for (const name of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      const e = errorOf(JSON.parse(`{ "kind": "percentile", "${name}": 1 }`));
+      expect(e.name, name).toBe('PolicyError');
+      expect(e.field).toBe(name);
+      expect(e.message).toMatch(new RegExp(`^Unknown policy field "${name}" for the kind "percentile"\\.`));
+    }
+  });
+
   const cases: [unknown, string, RegExp][] = [
     [null, '', /policy to be an object/],
     [[1], '', /got an array/],

@@ -4,6 +4,7 @@
 // are really NaN (bit i = column i). NULL with the bit clear means "missing".
 import Database from 'better-sqlite3';
 import createDebug from 'debug';
+import { createOwnerOnly, restrictToOwner } from './owner-only-files.ts';
 
 const log = createDebug('gradpilot:db');
 
@@ -125,6 +126,7 @@ CREATE TABLE IF NOT EXISTS superseded_steps (
 export type Db = Database.Database;
 
 export function openDatabase(file: string): Db {
+  createOwnerOnly(file);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   // WAL + NORMAL: a commit survives a process crash; only an OS crash may lose the last ones.
@@ -134,6 +136,8 @@ export function openDatabase(file: string): Db {
   db.pragma('wal_autocheckpoint = 10000');
   db.pragma('foreign_keys = OFF');
   db.exec(SCHEMA);
+  // After the first statement in WAL mode, so that the -wal and -shm exist.
+  restrictToOwner(file);
   log('opened %s', file);
   return db;
 }

@@ -6,6 +6,7 @@ import { ValidationError } from '@gradpilot/sdk/protocol';
 import { requireTokenForWrites } from './auth.ts';
 import type { ServerContext } from './context.ts';
 import { hasDashboard, missingDashboardMessage } from './dashboard-files.ts';
+import { refuseForeignHost, refuseForeignOrigin, requireJsonWrites } from './guard/http-guards.ts';
 import { HttpError } from './http-error.ts';
 import { controllerRoutes } from './routes/controller-routes.ts';
 import { eventsRoutes } from './routes/events-routes.ts';
@@ -40,6 +41,9 @@ export function createApp(ctx: ServerContext, clientDir: string): express.Expres
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
+  // ── who may ask: in this order, before any route (even /api/health and the files) ──
+  app.use(refuseForeignHost(ctx.hostGuard), refuseForeignOrigin(ctx.hostGuard));
+
   app.get('/api/health', function health(_req, res) {
     res.json({ ok: true, runs: ctx.store.runs.count(), uptimeSeconds: Math.round(process.uptime()) });
   });
@@ -50,7 +54,7 @@ export function createApp(ctx: ServerContext, clientDir: string): express.Expres
 
   // Bodies are read as text so that Python's bare NaN/Infinity can be quoted before JSON.parse.
   app.use('/api', requireTokenForWrites(ctx.token));
-  app.use('/api', refuseAnnouncedOversizeBody, express.text({ type: () => true, limit: MAX_BODY_BYTES }), parseJsonBody);
+  app.use('/api', requireJsonWrites, refuseAnnouncedOversizeBody, express.text({ type: () => true, limit: MAX_BODY_BYTES }), parseJsonBody);
   app.use(runsRoutes(ctx));
   app.use(stepsRoutes(ctx));
   app.use(eventsRoutes(ctx));

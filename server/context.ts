@@ -1,6 +1,7 @@
 // What the routes and socket handlers share: the store and the live machinery of one server.
 import type { PolicyVersion } from '@gradpilot/sdk/protocol';
 import type { Store } from './db/store.ts';
+import type { HostGuard } from './guard/host-guard.ts';
 import type { RunDetectors } from './ingest/run-detectors.ts';
 import type { Metrics } from './metrics.ts';
 import type { SharedReplays } from './policy/shared-replays.ts';
@@ -18,4 +19,6 @@ export interface ServerContext {
   /** Sends a new policy version to every SDK socket of the run (set once /ingest exists). */
   pushPolicy: (runId: string, version: PolicyVersion) => void;
   token: string | null;
+  /** Host and Origin checks, shared by HTTP and the socket.io handshake. */
+  hostGuard: HostGuard;
 }

@@ -11,6 +11,9 @@ import { RunDetectors } from './ingest/run-detectors.ts';
 import { serverDetector } from './policy/policy-rules.ts';
 import { SharedReplays } from './policy/shared-replays.ts';
 import { hasDashboard, missingDashboardMessage } from './dashboard-files.ts';
+import { type AllowedHost, parseAllowedHost } from './guard/allowed-hosts.ts';
+import { HostGuard, isLoopback } from './guard/host-guard.ts';
+import { allowHandshake } from './guard/socket-handshake.ts';
 import { Metrics } from './metrics.ts';
 import { PACKAGE_ROOT } from './package-root.ts';
 import { type IngestNamespace, setupIngestNamespace } from './realtime/ingest-namespace.ts';
@@ -31,6 +34,11 @@ export interface ServerOptions {
   host?: string;
   /** With a token, every write (HTTP and socket /ingest) needs it. */
   token?: string | null;
+  /**
+   * Host names (optionally with a port) the server may be reached under besides
+   * 127.0.0.1, localhost and [::1] with its port, and whose pages may call it. Default none.
+   */
+  allowedHosts?: readonly string[];
   /** One line on stdout saying where it listens. Default false. */
   log?: boolean;
   /** The built dashboard. Default client/dist of this package. */
@@ -48,16 +56,19 @@ export const DEFAULT_PORT = 7070;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_CLIENT_DIR = path.join(PACKAGE_ROOT, 'client', 'dist');
 
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const { db, port = DEFAULT_PORT, host = DEFAULT_HOST, token = null, log: announce = false, clientDir = DEFAULT_CLIENT_DIR } = options;
+  const {
+    db, port = DEFAULT_PORT, host = DEFAULT_HOST, token = null, allowedHosts = [],
+    log: announce = false, clientDir = DEFAULT_CLIENT_DIR,
+  } = options;
   // ── validate options ──
   if (typeof db !== 'string' || db === '') throw new TypeError('Expected the "db" option to be a file path, e.g. "./gradpilot.db"');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`Expected the "port" option to be an integer in [0, 65535], got ${port}`);
   if (token !== null && (typeof token !== 'string' || token === '')) throw new TypeError('Expected the "token" option to be a non-empty string or null');
+  if (!Array.isArray(allowedHosts) || allowedHosts.some((h) => typeof h !== 'string')) {
+    throw new TypeError('Expected the "allowedHosts" option to be an array of host names, e.g. ["gradpilot.lan"]');
+  }
+  const allowed: AllowedHost[] = allowedHosts.map((h) => parseAllowedHost(h));
   if (!isLoopback(host) && token === null) {
     throw new Error(`Refusing to listen on non-loopback host "${host}" without a token: anyone on the network could write to it. Set GRADPILOT_TOKEN (or --host 127.0.0.1).`);
   }
@@ -66,8 +77,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = new Store(db);
   const metrics = new Metrics();
   const activity = new RunActivity();
+  let listeningPort = port;
+  const hostGuard = new HostGuard({ bindHost: host, port: () => listeningPort, allowedHosts: allowed });
   const httpServer = http.createServer();
-  const io = new IoServer(httpServer, { maxHttpBufferSize: MAX_BODY_BYTES * 2, serveClient: false });
+  const io = new IoServer({ maxHttpBufferSize: MAX_BODY_BYTES * 2, serveClient: false, allowRequest: allowHandshake(hostGuard) });
   const ingestNs: IngestNamespace = io.of(INGEST_NAMESPACE);
   const liveNs: LiveNamespace = io.of(LIVE_NAMESPACE);
   const summarize = (runId: string) => {
@@ -83,9 +96,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     replays: new SharedReplays(),
     pushPolicy: (runId, v) => ingestNs.to(runRoom(runId)).emit('policy', { runId, version: v.version, effectiveStep: v.effectiveStep, policy: v.policy }),
     token,
+    hostGuard,
   };
   metrics.runs.set(store.runs.count());
   httpServer.on('request', createApp(ctx, clientDir));
+  // Attached after the app: engine.io takes over the request listeners it finds and passes
+  // them every request that is not its own. Attached before, the app would answer socket.io's
+  // long-polling requests too, and both would write one response.
+  io.attach(httpServer);
   setupIngestNamespace(ingestNs, ctx, { extend: (socket) => registerResume(socket, ctx) });
   setupLiveNamespace(liveNs, ctx);
 
@@ -103,6 +121,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   const addr = httpServer.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
+  listeningPort = actualPort;
   const url = `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${actualPort}`;
   log('listening on %s, data in %s', url, db);
   if (announce) {

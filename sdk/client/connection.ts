@@ -163,7 +163,9 @@ export class Connection {
     try {
       const res = await fetch(`${this.#url}/api/runs/${encodeURIComponent(id)}/finish`, {
         method: 'POST',
-        headers: this.#token ? { authorization: `Bearer ${this.#token}` } : {},
+        // Every write must be JSON, even one without a body (the server's CSRF guard).
+        headers: { 'content-type': 'application/json', ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}) },
+        body: '{}',
         signal: AbortSignal.timeout(timeoutMs),
       });
       await res.text();

@@ -1,20 +1,27 @@
 // `gradpilot serve`: the server and dashboard until Ctrl-C / SIGTERM, then a clean shutdown.
+import { formatAllowedHost, parseAllowedHostList } from '../guard/allowed-hosts.ts';
 import { DEFAULT_HOST, DEFAULT_PORT, startServer } from '../start-server.ts';
 import { ensureDashboard } from './ensure-dashboard.ts';
 import { UsageError, parseFlags } from './parse-flags.ts';
 
 const USAGE = `gradpilot serve [--port 7070] [--host 127.0.0.1] [--db ./gradpilot.db]
+                [--allowed-hosts name[:port],...]
 
-Environment: GRADPILOT_PORT, GRADPILOT_HOST, GRADPILOT_DB (flags win), GRADPILOT_TOKEN
-(every write then needs "Authorization: Bearer <token>"; required for a non-loopback host).
+  --allowed-hosts  host names it may be reached under besides 127.0.0.1, localhost and
+                   [::1] (DNS-rebinding guard), and whose pages may call it
+
+Environment: GRADPILOT_PORT, GRADPILOT_HOST, GRADPILOT_DB, GRADPILOT_ALLOWED_HOSTS (flags
+win), GRADPILOT_TOKEN (every write then needs "Authorization: Bearer <token>"; required for a
+non-loopback host).
 Logs: DEBUG=gradpilot:* for details.`;
 
 export async function run(args: string[]): Promise<number> {
   let port: number;
   let host: string;
   let db: string;
+  let allowedHosts: string[];
   try {
-    const { flags, rest } = parseFlags(args, ['port', 'host', 'db'], ['help']);
+    const { flags, rest } = parseFlags(args, ['port', 'host', 'db', 'allowed-hosts'], ['help']);
     if (flags.has('help')) {
       process.stdout.write(USAGE + '\n');
       return 0;
@@ -25,6 +32,12 @@ export async function run(args: string[]): Promise<number> {
     if (!Number.isInteger(port) || port > 65535) throw new UsageError(`Expected --port (or GRADPILOT_PORT) to be a port number 0-65535, got "${portText}"`);
     host = flags.get('host') ?? process.env.GRADPILOT_HOST ?? DEFAULT_HOST;
     db = flags.get('db') ?? process.env.GRADPILOT_DB ?? './gradpilot.db';
+    const hostList = flags.get('allowed-hosts') ?? process.env.GRADPILOT_ALLOWED_HOSTS ?? '';
+    try {
+      allowedHosts = parseAllowedHostList(hostList, '--allowed-hosts (or GRADPILOT_ALLOWED_HOSTS)').map(formatAllowedHost);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     process.stderr.write(`gradpilot serve: ${err.message}\n\n${USAGE}\n`);
@@ -39,7 +52,7 @@ export async function run(args: string[]): Promise<number> {
   }
   let server;
   try {
-    server = await startServer({ db, port, host, token, log: true });
+    server = await startServer({ db, port, host, token, allowedHosts, log: true });
   } catch (err) {
     process.stderr.write(`gradpilot serve: ${(err as Error).message}\n`);
     return 1;

@@ -7,6 +7,7 @@ import { requireTokenForWrites } from './auth.ts';
 import type { ServerContext } from './context.ts';
 import { hasDashboard, missingDashboardMessage } from './dashboard-files.ts';
 import { refuseForeignHost, refuseForeignOrigin, requireJsonWrites } from './guard/http-guards.ts';
+import { securityHeaders } from './guard/security-headers.ts';
 import { HttpError } from './http-error.ts';
 import { controllerRoutes } from './routes/controller-routes.ts';
 import { eventsRoutes } from './routes/events-routes.ts';
@@ -42,7 +43,7 @@ export function createApp(ctx: ServerContext, clientDir: string): express.Expres
   app.set('query parser', 'simple');
 
   // ── who may ask: in this order, before any route (even /api/health and the files) ──
-  app.use(refuseForeignHost(ctx.hostGuard), refuseForeignOrigin(ctx.hostGuard));
+  app.use(securityHeaders, refuseForeignHost(ctx.hostGuard), refuseForeignOrigin(ctx.hostGuard));
 
   app.get('/api/health', function health(_req, res) {
     res.json({ ok: true, runs: ctx.store.runs.count(), uptimeSeconds: Math.round(process.uptime()) });

@@ -13,6 +13,7 @@ import { SharedReplays } from './policy/shared-replays.ts';
 import { hasDashboard, missingDashboardMessage } from './dashboard-files.ts';
 import { type AllowedHost, parseAllowedHost } from './guard/allowed-hosts.ts';
 import { HostGuard, isLoopback } from './guard/host-guard.ts';
+import { addSecurityHeaders } from './guard/security-headers.ts';
 import { allowHandshake } from './guard/socket-handshake.ts';
 import { Metrics } from './metrics.ts';
 import { PACKAGE_ROOT } from './package-root.ts';
@@ -104,6 +105,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // them every request that is not its own. Attached before, the app would answer socket.io's
   // long-polling requests too, and both would write one response.
   io.attach(httpServer);
+  io.engine.on('headers', addSecurityHeaders);
   setupIngestNamespace(ingestNs, ctx, { extend: (socket) => registerResume(socket, ctx) });
   setupLiveNamespace(liveNs, ctx);
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import createDebug from 'debug';
 import { ValidationError } from '@gradpilot/sdk/protocol';
-import { requireTokenForWrites } from './auth.ts';
+import { requireToken } from './auth.ts';
 import type { ServerContext } from './context.ts';
 import { hasDashboard, missingDashboardMessage } from './dashboard-files.ts';
 import { refuseForeignHost, refuseForeignOrigin, requireJsonWrites } from './guard/http-guards.ts';
@@ -45,16 +45,17 @@ export function createApp(ctx: ServerContext, clientDir: string): express.Expres
   // ── who may ask: in this order, before any route (even /api/health and the files) ──
   app.use(securityHeaders, refuseForeignHost(ctx.hostGuard), refuseForeignOrigin(ctx.hostGuard));
 
+  // Open even with a token: the SDK's probe tells "no gradpilot here" from "refused" with it.
   app.get('/api/health', function health(_req, res) {
     res.json({ ok: true, runs: ctx.store.runs.count(), uptimeSeconds: Math.round(process.uptime()) });
   });
+  app.use(['/api', '/metrics'], requireToken(ctx.token, { publicReads: ctx.publicReads }));
   app.get('/metrics', async function metrics(_req, res) {
     res.set('Content-Type', ctx.metrics.registry.contentType);
     res.send(await ctx.metrics.registry.metrics());
   });
 
   // Bodies are read as text so that Python's bare NaN/Infinity can be quoted before JSON.parse.
-  app.use('/api', requireTokenForWrites(ctx.token));
   app.use('/api', requireJsonWrites, refuseAnnouncedOversizeBody, express.text({ type: () => true, limit: MAX_BODY_BYTES }), parseJsonBody);
   app.use(runsRoutes(ctx));
   app.use(stepsRoutes(ctx));

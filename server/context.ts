@@ -19,6 +19,8 @@ export interface ServerContext {
   /** Sends a new policy version to every SDK socket of the run (set once /ingest exists). */
   pushPolicy: (runId: string, version: PolicyVersion) => void;
   token: string | null;
+  /** With a token: reads (HTTP and /live) are open all the same. */
+  publicReads: boolean;
   /** Host and Origin checks, shared by HTTP and the socket.io handshake. */
   hostGuard: HostGuard;
 }

@@ -33,8 +33,10 @@ export interface ServerOptions {
   port?: number;
   /** Default 127.0.0.1. A non-loopback host needs a token. */
   host?: string;
-  /** With a token, every write (HTTP and socket /ingest) needs it. */
+  /** With a token, every write (HTTP and socket /ingest) and every read (HTTP and /live) needs it. */
   token?: string | null;
+  /** With a token, leave reads (HTTP and /live) open: only writes need it. Default false. */
+  publicReads?: boolean;
   /**
    * Host names (optionally with a port) the server may be reached under besides
    * 127.0.0.1, localhost and [::1] with its port, and whose pages may call it. Default none.
@@ -59,13 +61,14 @@ export const DEFAULT_CLIENT_DIR = path.join(PACKAGE_ROOT, 'client', 'dist');
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const {
-    db, port = DEFAULT_PORT, host = DEFAULT_HOST, token = null, allowedHosts = [],
+    db, port = DEFAULT_PORT, host = DEFAULT_HOST, token = null, publicReads = false, allowedHosts = [],
     log: announce = false, clientDir = DEFAULT_CLIENT_DIR,
   } = options;
   // ── validate options ──
   if (typeof db !== 'string' || db === '') throw new TypeError('Expected the "db" option to be a file path, e.g. "./gradpilot.db"');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`Expected the "port" option to be an integer in [0, 65535], got ${port}`);
   if (token !== null && (typeof token !== 'string' || token === '')) throw new TypeError('Expected the "token" option to be a non-empty string or null');
+  if (typeof publicReads !== 'boolean') throw new TypeError(`Expected the "publicReads" option to be true or false, got ${typeof publicReads}`);
   if (!Array.isArray(allowedHosts) || allowedHosts.some((h) => typeof h !== 'string')) {
     throw new TypeError('Expected the "allowedHosts" option to be an array of host names, e.g. ["gradpilot.lan"]');
   }
@@ -97,6 +100,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     replays: new SharedReplays(),
     pushPolicy: (runId, v) => ingestNs.to(runRoom(runId)).emit('policy', { runId, version: v.version, effectiveStep: v.effectiveStep, policy: v.policy }),
     token,
+    publicReads,
     hostGuard,
   };
   metrics.runs.set(store.runs.count());

@@ -3,9 +3,11 @@ import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import createDebug from 'debug';
 import { ValidationError } from '@gradpilot/sdk/protocol';
-import { requireTokenForWrites } from './auth.ts';
+import { requireToken } from './auth.ts';
 import type { ServerContext } from './context.ts';
 import { hasDashboard, missingDashboardMessage } from './dashboard-files.ts';
+import { refuseForeignHost, refuseForeignOrigin, requireJsonWrites } from './guard/http-guards.ts';
+import { securityHeaders } from './guard/security-headers.ts';
 import { HttpError } from './http-error.ts';
 import { controllerRoutes } from './routes/controller-routes.ts';
 import { eventsRoutes } from './routes/events-routes.ts';
@@ -40,17 +42,21 @@ export function createApp(ctx: ServerContext, clientDir: string): express.Expres
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
+  // ── who may ask: in this order, before any route (even /api/health and the files) ──
+  app.use(securityHeaders, refuseForeignHost(ctx.hostGuard), refuseForeignOrigin(ctx.hostGuard));
+
+  // Open even with a token: the SDK's probe tells "no gradpilot here" from "refused" with it.
   app.get('/api/health', function health(_req, res) {
     res.json({ ok: true, runs: ctx.store.runs.count(), uptimeSeconds: Math.round(process.uptime()) });
   });
+  app.use(['/api', '/metrics'], requireToken(ctx.token, { publicReads: ctx.publicReads }));
   app.get('/metrics', async function metrics(_req, res) {
     res.set('Content-Type', ctx.metrics.registry.contentType);
     res.send(await ctx.metrics.registry.metrics());
   });
 
   // Bodies are read as text so that Python's bare NaN/Infinity can be quoted before JSON.parse.
-  app.use('/api', requireTokenForWrites(ctx.token));
-  app.use('/api', refuseAnnouncedOversizeBody, express.text({ type: () => true, limit: MAX_BODY_BYTES }), parseJsonBody);
+  app.use('/api', requireJsonWrites, refuseAnnouncedOversizeBody, express.text({ type: () => true, limit: MAX_BODY_BYTES }), parseJsonBody);
   app.use(runsRoutes(ctx));
   app.use(stepsRoutes(ctx));
   app.use(eventsRoutes(ctx));

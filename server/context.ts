@@ -1,6 +1,7 @@
 // What the routes and socket handlers share: the store and the live machinery of one server.
 import type { PolicyVersion } from '@gradpilot/sdk/protocol';
 import type { Store } from './db/store.ts';
+import type { HostGuard } from './guard/host-guard.ts';
 import type { RunDetectors } from './ingest/run-detectors.ts';
 import type { Metrics } from './metrics.ts';
 import type { ReplayQueue } from './policy/replay-queue.ts';
@@ -21,4 +22,8 @@ export interface ServerContext {
   /** Sends a new policy version to every SDK socket of the run (set once /ingest exists). */
   pushPolicy: (runId: string, version: PolicyVersion) => void;
   token: string | null;
+  /** With a token: reads (HTTP and /live) are open all the same. */
+  publicReads: boolean;
+  /** Host and Origin checks, shared by HTTP and the socket.io handshake. */
+  hostGuard: HostGuard;
 }

@@ -12,6 +12,10 @@ import { serverDetector } from './policy/policy-rules.ts';
 import { ReplayQueue } from './policy/replay-queue.ts';
 import { SharedReplays } from './policy/shared-replays.ts';
 import { hasDashboard, missingDashboardMessage } from './dashboard-files.ts';
+import { type AllowedHost, parseAllowedHost } from './guard/allowed-hosts.ts';
+import { HostGuard, isLoopback } from './guard/host-guard.ts';
+import { addSecurityHeaders } from './guard/security-headers.ts';
+import { allowHandshake } from './guard/socket-handshake.ts';
 import { Metrics } from './metrics.ts';
 import { PACKAGE_ROOT } from './package-root.ts';
 import { type IngestNamespace, setupIngestNamespace } from './realtime/ingest-namespace.ts';
@@ -30,8 +34,15 @@ export interface ServerOptions {
   port?: number;
   /** Default 127.0.0.1. A non-loopback host needs a token. */
   host?: string;
-  /** With a token, every write (HTTP and socket /ingest) needs it. */
+  /** With a token, every write (HTTP and socket /ingest) and every read (HTTP and /live) needs it. */
   token?: string | null;
+  /** With a token, leave reads (HTTP and /live) open: only writes need it. Default false. */
+  publicReads?: boolean;
+  /**
+   * Host names (optionally with a port) the server may be reached under besides
+   * 127.0.0.1, localhost and [::1] with its port, and whose pages may call it. Default none.
+   */
+  allowedHosts?: readonly string[];
   /** One line on stdout saying where it listens. Default false. */
   log?: boolean;
   /** The built dashboard. Default client/dist of this package. */
@@ -55,14 +66,10 @@ export const DEFAULT_PORT = 7070;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_CLIENT_DIR = path.join(PACKAGE_ROOT, 'client', 'dist');
 
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const {
-    db, port = DEFAULT_PORT, host = DEFAULT_HOST, token = null, log: announce = false, clientDir = DEFAULT_CLIENT_DIR,
-    requestTimeoutMs = 30_000,
+    db, port = DEFAULT_PORT, host = DEFAULT_HOST, token = null, publicReads = false, allowedHosts = [],
+    log: announce = false, clientDir = DEFAULT_CLIENT_DIR, requestTimeoutMs = 30_000,
   } = options;
   // ── validate options ──
   if (typeof db !== 'string' || db === '') throw new TypeError('Expected the "db" option to be a file path, e.g. "./gradpilot.db"');
@@ -71,6 +78,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw new RangeError(`Expected the "requestTimeoutMs" option to be a positive integer, got ${requestTimeoutMs}`);
   }
   if (token !== null && (typeof token !== 'string' || token === '')) throw new TypeError('Expected the "token" option to be a non-empty string or null');
+  if (typeof publicReads !== 'boolean') throw new TypeError(`Expected the "publicReads" option to be true or false, got ${typeof publicReads}`);
+  if (!Array.isArray(allowedHosts) || allowedHosts.some((h) => typeof h !== 'string')) {
+    throw new TypeError('Expected the "allowedHosts" option to be an array of host names, e.g. ["gradpilot.lan"]');
+  }
+  const allowed: AllowedHost[] = allowedHosts.map((h) => parseAllowedHost(h));
   if (!isLoopback(host) && token === null) {
     throw new Error(`Refusing to listen on non-loopback host "${host}" without a token: anyone on the network could write to it. Set GRADPILOT_TOKEN (or --host 127.0.0.1).`);
   }
@@ -79,6 +91,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = new Store(db);
   const metrics = new Metrics();
   const activity = new RunActivity();
+  let listeningPort = port;
+  const hostGuard = new HostGuard({ bindHost: host, port: () => listeningPort, allowedHosts: allowed });
   // Node's defaults hold a half-sent body for 300 s and check only every 30 s. Upgraded
   // sockets (socket.io's websockets) leave this bookkeeping, so they are not cut.
   const httpServer = http.createServer({
@@ -86,7 +100,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     headersTimeout: Math.min(10_000, Math.ceil(requestTimeoutMs / 3)),
     connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
   });
-  const io = new IoServer(httpServer, { maxHttpBufferSize: MAX_BODY_BYTES * 2, serveClient: false });
+  const io = new IoServer({ maxHttpBufferSize: MAX_BODY_BYTES * 2, serveClient: false, allowRequest: allowHandshake(hostGuard) });
   const ingestNs: IngestNamespace = io.of(INGEST_NAMESPACE);
   const liveNs: LiveNamespace = io.of(LIVE_NAMESPACE);
   const summarize = (runId: string) => {
@@ -103,9 +117,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     replayQueue: new ReplayQueue(),
     pushPolicy: (runId, v) => ingestNs.to(runRoom(runId)).emit('policy', { runId, version: v.version, effectiveStep: v.effectiveStep, policy: v.policy }),
     token,
+    publicReads,
+    hostGuard,
   };
   metrics.runs.set(store.runs.count());
   httpServer.on('request', createApp(ctx, clientDir));
+  // Attached after the app: engine.io takes over the request listeners it finds and passes
+  // them every request that is not its own. Attached before, the app would answer socket.io's
+  // long-polling requests too, and both would write one response.
+  io.attach(httpServer);
+  io.engine.on('headers', addSecurityHeaders);
   setupIngestNamespace(ingestNs, ctx, { extend: (socket) => registerResume(socket, ctx) });
   setupLiveNamespace(liveNs, ctx);
 
@@ -123,6 +144,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   const addr = httpServer.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
+  listeningPort = actualPort;
   const url = `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${actualPort}`;
   log('listening on %s, data in %s', url, db);
   if (announce) {

@@ -1,7 +1,7 @@
 // The REST API as typed functions. Every failure becomes an ApiError whose message is the
 // server's own `{ error }` text (or says the server could not be reached), so views can
 // show it as is.
-import { getToken } from './token.ts';
+import { askForTokenOnce, getToken } from './token.ts';
 import type {
   LayerSeries,
   PolicyVersion,
@@ -37,10 +37,13 @@ export const RUNS_PAGE = 200;
 /** Events a run page asks for, newest first (a burst of non-finite steps is one). */
 export const MAX_EVENTS = 5000;
 
-async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal, onHeaders?: (headers: Headers) => void): Promise<T> {
+async function request<T>(
+  method: string, path: string, body?: unknown, signal?: AbortSignal, onHeaders?: (headers: Headers) => void, retried = false,
+): Promise<T> {
   let res: Response;
-  const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
-  const token = method === 'GET' ? null : getToken();
+  // Every write is JSON (the server refuses other writes: its CSRF guard).
+  const headers: Record<string, string> = method === 'GET' ? {} : { 'content-type': 'application/json' };
+  const token = getToken();
   if (token) headers.authorization = `Bearer ${token}`;
   try {
     res = await fetch(path, {
@@ -63,6 +66,11 @@ async function request<T>(method: string, path: string, body?: unknown, signal?:
   if (!res.ok) {
     const msg =
       parsed && typeof parsed === 'object' && 'error' in parsed ? String((parsed as { error: unknown }).error) : text;
+    // Refused for want of the token: once a token is there (entered now, or meanwhile for a
+    // request sent at the same time), try again with it.
+    if (res.status === 401 && !retried && (getToken() !== token || askForTokenOnce(msg))) {
+      return request<T>(method, path, body, signal, onHeaders, true);
+    }
     const hint = res.status === 401 ? ' Set it with the "token" button at the top right.' : '';
     throw new ApiError((msg || `${method} ${path} failed with HTTP ${res.status}`) + hint, res.status);
   }

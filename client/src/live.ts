@@ -1,7 +1,12 @@
 // The dashboard's one socket to /live. It keeps the set of subscribed runs and subscribes
 // again after every reconnect (rooms do not survive a reconnect), then tells listeners so
 // they can re-fetch whatever arrived while the socket was away.
-import { io, type Socket } from 'socket.io-client';
+//
+// With a token, the handshake carries it as an `Authorization` header, which socket.io's
+// debug output never prints (`auth` it does, on the server too). A browser cannot put a
+// header on a WebSocket, so such a connection starts with HTTP long-polling, whose first
+// request (the one the server checks) carries the header, and then upgrades.
+import { io, type ManagerOptions, type Socket } from 'socket.io-client';
 import type { PolicyVersion, RunEvent, RunSummary } from '@gradpilot/sdk/protocol';
 import {
   LIVE_NAMESPACE,
@@ -23,6 +28,12 @@ export interface LiveHandlers {
 
 type Listener = (state: ConnectionState, detail: string) => void;
 
+function transportFor(token: string | null): Partial<ManagerOptions> {
+  return token
+    ? { transports: ['polling', 'websocket'], extraHeaders: { authorization: `Bearer ${token}` } }
+    : { transports: ['websocket'], extraHeaders: {} };
+}
+
 export class Live {
   readonly #socket: Socket<LiveServerEvents, LiveClientEvents>;
   readonly #rooms = new Map<string, number>();
@@ -32,8 +43,9 @@ export class Live {
   #detail = '';
   #wasConnected = false;
 
-  constructor() {
-    this.#socket = io(LIVE_NAMESPACE, { transports: ['websocket'], reconnectionDelayMax: 2000 });
+  /** `onRefused`: the server refused the connection itself (a missing or wrong token). */
+  constructor(token: string | null, onRefused: (message: string) => void = () => {}) {
+    this.#socket = io(LIVE_NAMESPACE, { ...transportFor(token), reconnectionDelayMax: 2000 });
     const s = this.#socket;
     s.on('connect', () => {
       for (const runId of this.#rooms.keys()) this.#subscribe(runId);
@@ -42,11 +54,21 @@ export class Live {
       this.#wasConnected = true;
     });
     s.on('disconnect', (reason) => this.#setState('disconnected', reason));
-    s.on('connect_error', (err) => this.#setState('disconnected', err.message));
+    s.on('connect_error', (err) => {
+      this.#setState('disconnected', err.message);
+      // A refusal by the server's middleware stops socket.io's own retries.
+      if (!s.active) onRefused(err.message);
+    });
     s.on('run', (summary) => this.#emit('run', summary));
     s.on('steps', (steps) => this.#emit('steps', steps));
     s.on('events', (events) => this.#emit('events', events));
     s.on('policy', (policy) => this.#emit('policy', policy));
+  }
+
+  /** Connects again with another token (the handshake is where the server checks it). */
+  setToken(token: string | null): void {
+    Object.assign(this.#socket.io.opts, transportFor(token));
+    this.#socket.disconnect().connect();
   }
 
   get state(): ConnectionState {

@@ -5,7 +5,7 @@ import { h, setText } from './dom.ts';
 import { Live } from './live.ts';
 import { parseRoute } from './router.ts';
 import { TID } from './testids.ts';
-import { getToken, setToken } from './token.ts';
+import { askForTokenOnce, getToken, onTokenChange, promptForToken } from './token.ts';
 import { currentTheme, initTheme, onThemeChange, setTheme } from './theme.ts';
 import { compareView } from './views/compare-view.ts';
 import { runView } from './views/run-view.ts';
@@ -13,19 +13,20 @@ import { runsView } from './views/runs-view.ts';
 import type { AppContext, View } from './views/view.ts';
 
 initTheme();
-const live = new Live();
+const live = new Live(getToken(), (message) => {
+  if (/token/i.test(message)) askForTokenOnce(message);
+});
 
 const status = h('span', { class: 'conn', testid: TID.connection, role: 'status' });
 const themeButton = h('button', { type: 'button', class: 'secondary', testid: TID.themeToggle });
-const tokenButton = h('button', { type: 'button', class: 'secondary', testid: TID.tokenButton, title: 'write token (GRADPILOT_TOKEN)' });
+const tokenButton = h('button', { type: 'button', class: 'secondary', testid: TID.tokenButton, title: 'token of this server (GRADPILOT_TOKEN)' });
 const showTokenLabel = () => setText(tokenButton, getToken() ? 'token ✓' : 'token');
-tokenButton.addEventListener('click', () => {
-  const value = window.prompt('Write token of this server (GRADPILOT_TOKEN); empty to forget it', getToken() ?? '');
-  if (value === null) return;
-  setToken(value.trim() || null);
-  showTokenLabel();
-});
+tokenButton.addEventListener('click', () => promptForToken());
 showTokenLabel();
+onTokenChange((token) => {
+  showTokenLabel();
+  live.setToken(token);
+});
 const errorBar = h('div', { class: 'error-bar', testid: TID.error, hidden: true, role: 'alert' });
 const main = h('main');
 document.body.append(
@@ -47,7 +48,12 @@ live.onState((state, detail) => {
   setText(status, state === 'connected' ? 'live' : state === 'connecting' ? 'connecting…' : 'server away');
   awayBar.hidden = state !== 'disconnected';
   if (state === 'disconnected') {
-    setText(awayBar, `The server is not reachable${detail ? ` (${detail})` : ''}. Reconnecting by itself; the charts catch up when it is back.`);
+    setText(
+      awayBar,
+      /token/i.test(detail)
+        ? `The server refused the live updates: ${detail}. Set it with the "token" button at the top right.`
+        : `The server is not reachable${detail ? ` (${detail})` : ''}. Reconnecting by itself; the charts catch up when it is back.`,
+    );
   }
 });
 

@@ -6,6 +6,7 @@ import debug from 'debug';
 import type { Policy } from '../controller/types.ts';
 import { INGEST_NAMESPACE } from '../protocol/socket-events.ts';
 import type { IngestClientEvents, IngestServerEvents, PolicyPush } from '../protocol/socket-events.ts';
+import { authHeader } from './auth-header.ts';
 import { GradpilotError } from './errors.ts';
 
 const log = debug('gradpilot:sdk:connection');
@@ -56,7 +57,7 @@ export class Connection {
     this.#token = token;
     this.#socket = io(url + INGEST_NAMESPACE, {
       ...LARGE_MESSAGES,
-      auth: token ? { token } : {},
+      extraHeaders: authHeader(token), // not `auth`, which DEBUG=* prints: see auth-header.ts
       transports: ['websocket'],
       reconnectionDelay: Math.min(250, reconnectDelayMaxMs),
       reconnectionDelayMax: reconnectDelayMaxMs,
@@ -162,7 +163,9 @@ export class Connection {
     try {
       const res = await fetch(`${this.#url}/api/runs/${encodeURIComponent(id)}/finish`, {
         method: 'POST',
-        headers: this.#token ? { authorization: `Bearer ${this.#token}` } : {},
+        // Every write must be JSON, even one without a body (the server's CSRF guard).
+        headers: { 'content-type': 'application/json', ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}) },
+        body: '{}',
         signal: AbortSignal.timeout(timeoutMs),
       });
       await res.text();

@@ -4,6 +4,7 @@ import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { Store } from '../db/store.ts';
 import { writeRunCsv } from '../export/write-run-csv.ts';
+import { watchForClosedPipe } from './closed-pipe.ts';
 import { UsageError, parseFlags } from './parse-flags.ts';
 
 const USAGE = `gradpilot export --run <id> [--db ./gradpilot.db] [--out file.csv]
@@ -45,10 +46,15 @@ export async function run(args: string[]): Promise<number> {
       return 1;
     }
     const out = outPath ? createWriteStream(outPath) : process.stdout;
+    const watch = watchForClosedPipe(out);
     await writeRunCsv(store, row.rid, out);
-    if (outPath) {
+    if (outPath && !out.destroyed) {
       out.end();
-      await finished(out);
+      await finished(out).catch(() => {}); // an error here is in watch.error
+    }
+    if (watch.error) {
+      process.stderr.write(`gradpilot export: could not write ${outPath ?? 'to stdout'}: ${watch.error.message}\n`);
+      return 1;
     }
     return 0;
   } finally {

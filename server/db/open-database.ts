@@ -5,6 +5,7 @@
 import Database from 'better-sqlite3';
 import { ensureColumns } from './ensure-columns.ts';
 import createDebug from 'debug';
+import { createOwnerOnly, restrictToOwner } from './owner-only-files.ts';
 
 const log = createDebug('gradpilot:db');
 
@@ -126,6 +127,7 @@ CREATE TABLE IF NOT EXISTS superseded_steps (
 export type Db = Database.Database;
 
 export function openDatabase(file: string): Db {
+  createOwnerOnly(file);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   // WAL + NORMAL: a commit survives a process crash; only an OS crash may lose the last ones.
@@ -136,6 +138,8 @@ export function openDatabase(file: string): Db {
   db.pragma('foreign_keys = OFF');
   db.exec(SCHEMA);
   ensureColumns(db);
+  // After the first statement in WAL mode, so that the -wal and -shm exist.
+  restrictToOwner(file);
   log('opened %s', file);
   return db;
 }

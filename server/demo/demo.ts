@@ -17,7 +17,9 @@ Options:
   --name <name>      run name (default "demo <policy kind>")
   --lr <x>           SGD learning rate (default 0.1)
   --seed <n>         data and init seed (default 1)
-  --token <token>    for a server started with GRADPILOT_TOKEN
+
+Environment: GRADPILOT_URL, GRADPILOT_TOKEN (for a server started with a token; never on
+the command line, where every user of the machine can read it in ps).
 
 Example:
   npm start &
@@ -46,9 +48,14 @@ export async function run(args: string[]): Promise<number> {
       args,
       options: {
         url: { type: 'string' }, steps: { type: 'string' }, policy: { type: 'string' }, name: { type: 'string' },
-        lr: { type: 'string' }, seed: { type: 'string' }, token: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        lr: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        // Only to refuse it with a reason: argv is readable by every user (ps, /proc/<pid>/cmdline).
+        token: { type: 'string' },
       },
     }));
+    if (values.token !== undefined) {
+      throw new Error('--token is not accepted: a token on the command line can be read by every user of the machine (ps). Set GRADPILOT_TOKEN instead');
+    }
   } catch (err) {
     process.stderr.write(`gradpilot demo: ${(err as Error).message}\n\n${HELP}\n`);
     return 2;
@@ -69,6 +76,7 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const url = values.url ?? process.env.GRADPILOT_URL ?? 'http://127.0.0.1:7070';
+  const token = process.env.GRADPILOT_TOKEN || undefined;
 
   // Loaded after the arguments are checked: TensorFlow.js takes seconds to load. It is not a
   // dependency of the gradpilot package (a server needs none of it), so say how to get it.
@@ -88,7 +96,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     gp = await init({
       url, name: values.name ?? `demo ${policy.kind}`, project: 'demo', policy, config: settings,
-      ...(values.token ? { token: values.token } : {}),
+      ...(token ? { token } : {}),
     });
   } catch (err) {
     process.stderr.write(`gradpilot demo: ${(err as Error).message}\n`);

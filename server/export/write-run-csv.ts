@@ -1,18 +1,16 @@
-// A run's steps as CSV (RFC 4180: CRLF line ends, fields with a comma, quote or line break
-// quoted, quotes doubled). Written a page at a time with keyset pagination, waiting for the
+// A run's steps as CSV (RFC 4180: CRLF line ends; text cells through csvText, which quotes
+// them and keeps spreadsheets from running them as formulas). Numbers stay bare: "-1.5" and
+// "-Infinity" are values, not formulas. Written a page at a time with keyset pagination, waiting for the
 // stream to drain, so a 10M-step run streams in constant memory and never holds a SQLite
 // statement open across an await (better-sqlite3 would refuse other queries meanwhile).
 import type { Writable } from 'node:stream';
 import { formatCsvNumber } from '@gradpilot/sdk/protocol';
 import type { Store } from '../db/store.ts';
 import { decodeRow } from '../db/step-store.ts';
+import { csvText } from './csv-text.ts';
 
 export const CSV_COLUMNS = ['step', 'gradNorm', 'loss', 'lr', 'threshold', 'coef', 'action'] as const;
 const PAGE = 5000;
-
-export function csvField(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
 
 /** Resolves when the stream drains, or closes (a client that went away must not hang us). */
 function drained(out: Writable): Promise<void> {
@@ -29,7 +27,7 @@ function drained(out: Writable): Promise<void> {
 
 export async function writeRunCsv(store: Store, rid: number, out: Writable): Promise<void> {
   const layers = [...store.steps.layerNames(rid).entries()].sort((a, b) => a[1] - b[1]);
-  const header = [...CSV_COLUMNS, ...layers.map(([name]) => name)].map(csvField).join(',');
+  const header = [...CSV_COLUMNS, ...layers.map(([name]) => name)].map(csvText).join(',');
   if (!out.write(header + '\r\n')) await drained(out);
   let after = -1;
   for (;;) {
@@ -44,7 +42,7 @@ export async function writeRunCsv(store: Store, rid: number, out: Writable): Pro
       const s = decodeRow(r);
       let line = String(s.step);
       for (const v of s.values) line += ',' + formatCsvNumber(v);
-      line += ',' + (s.action ?? '');
+      line += ',' + (s.action ?? ''); // apply | clip | skip, decoded from a number: never user text
       for (const m of layerValues) line += ',' + formatCsvNumber(m.get(s.step));
       chunk += line + '\r\n';
     }

@@ -1,12 +1,12 @@
 // socket.io `/ingest`: SDKs join a run, send columnar step batches (acknowledged after the
 // commit), acknowledge policy pushes and ask for the controller state to resume.
-// Auth: with a token configured, the handshake must carry `auth: { token }` (or an
-// `Authorization: Bearer` header).
+// Auth: with a token configured, the handshake must carry an `Authorization: Bearer` header
+// (or `auth: { token }`).
 import type { Namespace, Socket } from 'socket.io';
 import createDebug from 'debug';
 import type { IngestClientEvents, IngestServerEvents, Ack } from '@gradpilot/sdk/protocol';
 import { ValidationError, describe, isPlainObject, parseName, parseStep, validateColumnarBatch } from '@gradpilot/sdk/protocol';
-import { bearerToken, tokenProblem } from '../auth.ts';
+import { handshakeToken, tokenProblem } from '../auth.ts';
 import type { ServerContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';
 import { ingestBatch } from '../ingest/ingest-batch.ts';
@@ -77,9 +77,7 @@ export function parseRank(value: unknown, field: string): number {
 
 export function setupIngestNamespace(ns: IngestNamespace, ctx: ServerContext, handlers: IngestHandlers = {}): void {
   ns.use((socket, next) => {
-    const auth = socket.handshake.auth as { token?: unknown } | undefined;
-    const given = typeof auth?.token === 'string' ? auth.token : bearerToken(socket.handshake.headers.authorization);
-    const problem = tokenProblem(ctx.token, given);
+    const problem = tokenProblem(ctx.token, handshakeToken(socket.handshake));
     if (problem) {
       log('refused %s: %s', socket.id, problem);
       next(new Error(problem));

@@ -1,6 +1,9 @@
-// socket.io `/live`: dashboards subscribe to per-run rooms; reads only, so no token.
+// socket.io `/live`: dashboards subscribe to per-run rooms. Read-only, but it carries every
+// run's summary and steps: with a token configured (and reads not public) the handshake needs
+// it, as an `Authorization: Bearer` header (or `auth: { token }`).
 import createDebug from 'debug';
 import { ValidationError, describe, isPlainObject, parseName } from '@gradpilot/sdk/protocol';
+import { handshakeToken, tokenProblem } from '../auth.ts';
 import type { ServerContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';
 import { type LiveNamespace, runRoom } from './live-broadcaster.ts';
@@ -14,6 +17,13 @@ function runIdOf(req: unknown): string {
 }
 
 export function setupLiveNamespace(ns: LiveNamespace, ctx: ServerContext): void {
+  if (!ctx.publicReads) {
+    ns.use((socket, next) => {
+      const problem = tokenProblem(ctx.token, handshakeToken(socket.handshake), 'reads');
+      if (problem) log('refused %s: %s', socket.id, problem);
+      next(problem ? new Error(problem) : undefined);
+    });
+  }
   ns.on('connection', (socket) => {
     ctx.metrics.dashboards.inc();
     log('connected %s', socket.id);

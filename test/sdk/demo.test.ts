@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../sdk/protocol/api-types.ts';
+import { cleanEnv } from '../support/server-process.ts';
 import { withServer, type TestServer } from '../support/server.ts';
-import { getJson } from './helpers.ts';
 
 const exec = promisify(execFile);
 const cli = fileURLToPath(new URL('../../server/cli/gradpilot.js', import.meta.url));
@@ -15,18 +15,28 @@ afterEach(async () => {
   server = null;
 });
 
+const TOKEN = 'demo-token-5c1e';
+
 describe('gradpilot demo', () => {
-  it('should train, stream every step, print the dashboard URL and finish the run', async () => {
-    server = await withServer();
+  it('should train, stream every step with the token from GRADPILOT_TOKEN, print the dashboard URL and finish the run', async () => {
+    server = await withServer({ token: TOKEN });
     const { stdout } = await exec(process.execPath, [cli, 'demo', '--steps', '12', '--url', server.url, '--policy', 'zscore'], {
       timeout: 60_000,
+      env: cleanEnv({ GRADPILOT_TOKEN: TOKEN }),
     });
-    const runs = await getJson<RunSummary[]>(`${server.url}/api/runs`);
+    const res = await fetch(`${server.url}/api/runs`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const runs = (await res.json()) as RunSummary[];
     expect(runs).toHaveLength(1);
     expect(stdout).toContain(`dashboard: ${server.url}/#/runs/${runs[0].id}`);
     expect(stdout).toMatch(/done: .*12 steps delivered, 0 undelivered/);
     expect(runs[0]).toMatchObject({ name: 'demo zscore', project: 'demo', steps: 12, status: 'finished' });
     expect(runs[0].policy.policy.kind).toBe('zscore');
+  });
+
+  it('should refuse a token on the command line, where every user can read it, and name the variable to use', async () => {
+    const err = await exec(process.execPath, [cli, 'demo', '--token', TOKEN], { timeout: 30_000, env: cleanEnv() }).catch((e: { code: number; stderr: string }) => e);
+    expect(err).toMatchObject({ code: 2 });
+    expect((err as { stderr: string }).stderr).toMatch(/--token is not accepted: .*Set GRADPILOT_TOKEN instead/);
   });
 
   it('should refuse a bad --policy with exit code 2 and say what it expects', async () => {

@@ -91,7 +91,7 @@ describe('malformed input', () => {
     expect(before.counts.steps).toBe(300);
 
     const ingest = await connect(server.url, '/ingest', { token: TOKEN });
-    const live = await connect(server.url, '/live', {});
+    const live = await connect(server.url, '/live', { token: TOKEN });
     const failures: Failure[] = [];
     try {
       for (const c of cases) {

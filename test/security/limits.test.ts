@@ -87,7 +87,7 @@ describe('body and batch limits', () => {
     expect(((await res.json()) as { error: string }).error).toMatch(new RegExp(`limit is ${MAX_BODY_BYTES} bytes`));
     // Announced over the limit: answered before the body is sent (the request stays open;
     // were the server reading the body first, this would wait for the test's timeout).
-    const head = `POST /api/runs/${RUN}/steps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${MAX_BODY_BYTES * 4}\r\n\r\n`;
+    const head = `POST /api/runs/${RUN}/steps HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nContent-Type: application/json\r\nContent-Length: ${MAX_BODY_BYTES * 4}\r\n\r\n`;
     const early = await rawRequest(server.port, head, '{"steps":[');
     expect(early).toMatch(/^HTTP\/1\.1 413 /);
     expect(snapshotStore(server.dbPath)).toEqual(before);
@@ -97,11 +97,11 @@ describe('body and batch limits', () => {
     const before = snapshotStore(server.dbPath);
     const body = JSON.stringify({ steps: steps(50, 500_000) });
     for (const cut of [0, 1, Math.floor(body.length / 2), body.length - 1]) {
-      const head = `POST /api/runs/${RUN}/steps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+      const head = `POST /api/runs/${RUN}/steps HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
       await rawRequest(server.port, head, body.slice(0, cut), { hangUp: true });
     }
     // An announced body far over the limit, then a hang-up.
-    const huge = `POST /api/runs/${RUN}/steps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${MAX_BODY_BYTES * 4}\r\n\r\n`;
+    const huge = `POST /api/runs/${RUN}/steps HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nContent-Type: application/json\r\nContent-Length: ${MAX_BODY_BYTES * 4}\r\n\r\n`;
     await rawRequest(server.port, huge, '{"steps":[', { hangUp: true });
     const socket = await connect(server.url);
     const closed = new Promise<string>((resolve) => socket.once('disconnect', (reason) => resolve(reason)));

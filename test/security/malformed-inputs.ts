@@ -123,8 +123,18 @@ export function malformedCases({ runId, token }: Target): MalformedCase[] {
     ['application/xml', `<steps><step n="${FRESH}" gradNorm="1"/></steps>`],
     ['text/csv', `step,gradNorm\n${FRESH},1\n`],
     ['application/octet-stream', '\u0001\u0002\u0003\u00ff'],
+    // What a cross-site form or a no-preflight fetch sends: JSON text labelled as something else.
+    ['text/plain', json({ steps: [{ step: FRESH, gradNorm: 1 }] })],
+    ['text/plain;charset=UTF-8', json({ steps: [{ step: FRESH, gradNorm: 1 }] })],
   ] as const) {
-    cases.push({ kind: 'http', name: `content type ${type}`, method: 'POST', path: steps, body, headers: { authorization: `Bearer ${token}`, 'content-type': type }, expect: /Malformed JSON/ });
+    cases.push({ kind: 'http', name: `content type ${type}`, method: 'POST', path: steps, body, headers: { authorization: `Bearer ${token}`, 'content-type': type }, expect: /Expected "Content-Type: application\/json"/, status: 415 });
+  }
+
+  // ── requests from other web pages (Origin), on every kind of path ──
+  for (const origin of ['http://evil.example', 'null', 'http://127.0.0.1:1', 'https://localhost.evil.example']) {
+    http(`POST steps from Origin ${origin}`, 'POST', steps, json({ steps: [{ step: FRESH, gradNorm: 1 }] }), /Refused a request from the web page/, { status: 403, headers: { ...auth, origin } });
+    http(`POST resume from Origin ${origin}`, 'POST', `/api/runs/${runId}/resume`, json({ fromStep: 0 }), /Refused a request from the web page/, { status: 403, headers: { ...auth, origin } });
+    http(`GET runs from Origin ${origin}`, 'GET', '/api/runs', undefined, /Refused a request from the web page/, { status: 403, headers: { ...auth, origin } });
   }
 
   // ── oversize ──

@@ -1,4 +1,4 @@
-// Token auth on writes (HTTP and the /ingest handshake), loopback-only without a token, and
+// Token auth on writes and reads (HTTP and the /ingest handshake), loopback-only without a token, and
 // static files that cannot escape the dashboard directory.
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,14 +31,17 @@ describe('token auth', () => {
     await server.close();
   });
 
-  it('should refuse writes without the token or with a wrong one, and allow reads', async () => {
+  it('should refuse writes and reads without the token or with a wrong one', async () => {
     const missing = await call(`${server.url}/api/runs`, 'POST', { name: 'x' });
     expect(missing.status).toBe(401);
     expect(missing.body.error).toMatch(/Missing token.*Authorization: Bearer/);
     const wrong = await call(`${server.url}/api/runs`, 'POST', { name: 'x' }, { authorization: 'Bearer nope' });
     expect(wrong.status).toBe(401);
     expect(wrong.body.error).toMatch(/Wrong token/);
-    expect((await call(`${server.url}/api/runs`)).body).toEqual([]);
+    const read = await call(`${server.url}/api/runs`);
+    expect(read.status).toBe(401);
+    expect(read.body.error).toMatch(/Missing token.*for reads too/);
+    expect((await call(`${server.url}/api/runs`, 'GET', undefined, { authorization: `Bearer ${TOKEN}` })).body).toEqual([]);
     const ok = await call(`${server.url}/api/runs`, 'POST', { name: 'x' }, { authorization: `Bearer ${TOKEN}` });
     expect(ok.status).toBe(201);
     const put = await call(`${server.url}/api/runs/${ok.body.id}/policy`, 'PUT', { policy: { kind: 'off' } });

@@ -24,13 +24,20 @@ export function launchChromium(): Promise<Browser> {
 export async function openPage(
   browser: Browser,
   url: string,
-  { theme = 'light' as 'light' | 'dark', width = 1400, height = 1000 } = {},
+  {
+    theme = 'light' as 'light' | 'dark',
+    width = 1400,
+    height = 1000,
+    /** Runs before the navigation (dialog handlers, init scripts). */
+    prepare = (_page: Page): void | Promise<void> => {},
+  } = {},
 ): Promise<{ page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport: { width, height }, colorScheme: theme });
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  await prepare(page);
   await page.goto(url);
   return { page, errors };
 }

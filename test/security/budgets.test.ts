@@ -51,7 +51,7 @@ describe('per-run budgets', () => {
     const started = Date.now();
     const answer = await new Promise<string>((resolve) => {
       const sock = net.connect(server.port, '127.0.0.1', () => {
-        sock.write('POST /api/runs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{"name":');
+        sock.write(`POST /api/runs HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{"name":`);
       });
       let got = '';
       sock.on('data', (d: Buffer) => (got += d.toString()));

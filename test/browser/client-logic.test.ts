@@ -137,6 +137,8 @@ describe('routes and policy text', () => {
   it('should describe a policy by its own parameters and the SDK acks by rank', () => {
     expect(describePolicy(percentile)).toBe('percentile p=10 window=full warmupSteps=0');
     expect(describePolicy({ ...percentile, maxNorm: 5 })).toBe('percentile p=10 window=full warmupSteps=0 maxNorm=5');
+    expect(describePolicy({ ...percentile, coefRule: 'gradpilot' })).toBe('percentile p=10 window=full warmupSteps=0');
+    expect(describePolicy({ ...percentile, coefRule: 'torch' })).toBe('percentile p=10 window=full warmupSteps=0 coefRule=torch');
     expect(describeAcks(version(2))).toBe('no SDK ack yet');
     expect(
       describeAcks(

@@ -19,6 +19,7 @@ const DEFAULT_KEYS = new Set([
   'skipOnSpike',
   'spikeZ',
   'explosionFactor',
+  'coefRule',
 ]);
 
 /** "percentile p=10 window=full" — the policy's own parameters, then non-null bounds. */
@@ -30,7 +31,9 @@ export function describePolicy(p: Policy): string {
   const bounds = ['maxNorm', 'minThreshold', 'maxThreshold']
     .filter((k) => rec[k] !== null && rec[k] !== undefined)
     .map((k) => `${k}=${String(rec[k])}`);
-  return [p.kind, ...own, ...bounds].join(' ');
+  // The coefficient rule only when it is not ours: "coefRule=torch" matters, the default does not.
+  const coef = p.coefRule === 'torch' ? ['coefRule=torch'] : [];
+  return [p.kind, ...own, ...bounds, ...coef].join(' ');
 }
 
 export function describeAcks(v: PolicyVersion): string {

@@ -246,9 +246,12 @@ class Run:
     def on(self, event: str, listener: Callable) -> Callable[[], None]:
         """Subscribes to run events; returns the unsubscribe function.
 
-        "policy" (an AppliedPolicy), "connection" ({connected, url, cause}) and "error" (a
-        GradpilotError) are called on the run's background thread; "event" (the Decision of a
-        step with spike, explosion or nonfinite events) inside ``observe``.
+        "connection" ({connected, url, cause}) and "error" (a GradpilotError) are called on the
+        run's background thread; "policy" (an AppliedPolicy) there, or inside ``observe`` when a
+        pushed policy comes into force at that step; "event" (the Decision of a step with spike,
+        explosion or nonfinite events) inside ``observe``. Listeners must not call ``flush`` or
+        ``close``; an exception in a background listener is logged, one in an "event" listener
+        propagates out of ``observe``.
 
         Example::
 

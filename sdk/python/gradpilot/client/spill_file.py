@@ -188,7 +188,9 @@ def find_orphan_spills(folder: str, run_id: str) -> list[str]:
     """Spill files of ``run_id`` left by a process that died (or closed with steps undelivered), oldest first."""
     try:
         names = os.listdir(folder)
-    except (FileNotFoundError, NotADirectoryError):
+    except OSError as err:  # missing, or not ours to read: nothing to deliver from it
+        if not isinstance(err, FileNotFoundError):
+            log.debug("cannot list %s: %s", folder, err)
         return []
     out = []
     me = os.getpid()

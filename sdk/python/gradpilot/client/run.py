@@ -278,6 +278,9 @@ class Run:
         """
         if self._loop.in_loop:
             raise GradpilotError("flush() and close() cannot be called from a run's event listener", "CLOSED")
+        if self._stopped:  # closed: nothing will be sent any more
+            with self._lock:
+                return self._is_idle()
         with self._lock:
             self._outbox.seal()
         self._loop.post(self._pump)

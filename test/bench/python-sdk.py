@@ -24,6 +24,7 @@ import json
 import math
 import os
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -211,6 +212,7 @@ def main() -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
+        shutil.rmtree(tmp, ignore_errors=True)
 
     print(f"1. SDK work per step: run.observe at a history of {HISTORY:.0e} (AutoClip p=10, full history), streaming to a real server\n")
     print("| what | per step | share of the training step |")

@@ -3,6 +3,7 @@ with a message that names it and says what to pass."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -81,7 +82,7 @@ def test_should_fill_in_the_defaults_and_keep_the_server_path():
     o = _resolve(url="https://example.org:8443/gradpilot/", name="n")
     assert o.url == "https://example.org:8443/gradpilot"
     assert (o.batch_size, o.flush_interval, o.max_memory_steps, o.ack_timeout) == (256, 1.0, 100_000, 10.0)
-    assert o.spill_dir.endswith("gradpilot-spill")
+    assert o.spill_dir.endswith(f"gradpilot-spill-{os.getuid()}")
     assert o.id and o.name == "n" and o.resume is False
     assert _resolve(resume="r1").id == "r1" and _resolve(resume="r1").resume is True
     assert _resolve(spill_dir=None).spill_dir is None

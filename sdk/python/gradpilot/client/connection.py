@@ -115,7 +115,8 @@ def http_json(method: str, url: str, body, token: str | None, timeout: float) ->
     """One HTTP request with a JSON body; returns (status, parsed body or text). Raises OSError."""
     data = None if body is None else json.dumps(body).encode()
     headers = {"accept": "application/json"}
-    if data is not None:
+    if method != "GET":
+        # The server takes only JSON writes, even bodiless ones (its guard against other web pages).
         headers["content-type"] = "application/json"
     if token:
         headers["authorization"] = f"Bearer {token}"

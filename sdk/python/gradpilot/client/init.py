@@ -25,7 +25,7 @@ def init(url: str | None = None, *, name: str | None = None, project: str | None
     server run with GRADPILOT_TOKEN), ``id`` (every rank of a data-parallel run passes the
     same one), ``rank``/``world_size`` (rank 0 streams steps, every rank follows policy
     pushes), ``resume``/``from_step``/``state``, ``batch_size`` (256 steps), ``flush_interval``
-    (1.0), ``spill_dir`` (``<tmpdir>/gradpilot-spill``; None: memory only),
+    (1.0), ``spill_dir`` (``<tmpdir>/gradpilot-spill-<uid>``; None: memory only),
     ``max_memory_steps`` (100000), ``ack_timeout`` (10.0), ``reconnect_delay_max`` (2.0),
     ``resume_timeout`` (30.0), ``quiet`` (no warning line on stderr when the server cannot be
     reached). An unknown or misspelled option raises GradpilotError naming it.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import getpass
 import os
 import re
 import secrets
@@ -35,7 +36,7 @@ LIKELY_TYPOS = {
     "flushInterval": "flush_interval", "ackTimeoutMs": "ack_timeout", "ack_timeout_ms": "ack_timeout",
     "reconnectDelayMaxMs": "reconnect_delay_max", "reconnect_delay_max_ms": "reconnect_delay_max",
     "resumeTimeoutMs": "resume_timeout", "resume_timeout_ms": "resume_timeout", "host": "url", "server": "url",
-    "serverUrl": "url", "server_url": "url", "base_url": "url", "silent": "quiet", "verbose": "quiet",
+    "serverUrl": "url", "server_url": "url", "base_url": "url", "silent": "quiet",
 }
 _SECONDS = ("flush_interval", "ack_timeout", "reconnect_delay_max", "resume_timeout")
 
@@ -44,15 +45,17 @@ class _Default:
     """The default spill folder, resolved when init() runs (TMPDIR may change before that)."""
 
     def __repr__(self) -> str:
-        return "<tmpdir>/gradpilot-spill"
+        return "<tmpdir>/gradpilot-spill-<uid>"
 
 
 DEFAULT_SPILL_DIR = _Default()
 
 
 def default_spill_dir() -> str:
-    """``<tmpdir>/gradpilot-spill``: the folder the TS SDK uses too, so either SDK delivers the other's files."""
-    return os.path.join(tempfile.gettempdir(), "gradpilot-spill")
+    """``<tmpdir>/gradpilot-spill-<uid>``: one folder per user, the one the TS SDK uses too
+    (``defaultSpillDir()``), so either SDK, or ``gradpilot spill send``, delivers the other's files."""
+    user = str(os.getuid()) if hasattr(os, "getuid") else getpass.getuser()
+    return os.path.join(tempfile.gettempdir(), f"gradpilot-spill-{user}")
 
 
 @dataclass(frozen=True)

@@ -323,6 +323,7 @@ class Run:
                 self._resume_failed(GradpilotError(f'Run "{self.id}" was closed while resuming', "CLOSED"))
             _open_runs.discard(self)
         with self._lock:
+            self._orphans.release()
             spill_file = self._outbox.close_spill()
             report = {**self._counts(), "spill_file": spill_file, "last_error": self._last_error}
         self._report = report

@@ -175,7 +175,9 @@ def clip_cost(name: str, url: str, spill: str) -> dict:
     saved = [p.grad.detach().clone() for p in params]
     # Both clip at half the norm, so that both scale the gradients every call.
     max_norm = float(torch.nn.utils.clip_grad_norm_(params, math.inf)) / 2
-    run = gradpilot.init(url, name=f"clip bench {name}", policy={"kind": "fixed", "maxNorm": max_norm}, spill_dir=spill)
+    policy = {"kind": "fixed", "maxNorm": max_norm}
+    run = gradpilot.init(url, name=f"clip bench {name}", policy=policy, spill_dir=spill)
+    layered = gradpilot.init(url, name=f"clip bench {name}, per layer", policy=policy, spill_dir=spill)
 
     def restore():
         for p, g in zip(params, saved):
@@ -189,14 +191,15 @@ def clip_cost(name: str, url: str, spill: str) -> dict:
         theirs.append(time.perf_counter() - t)
         restore()
         t = time.perf_counter()
-        d = clip_grad_norm_(run, params, step=2 * i)
+        d = clip_grad_norm_(run, params, step=i)
         ours.append(time.perf_counter() - t)
         restore()
         t = time.perf_counter()
-        clip_grad_norm_(run, model.named_parameters(), step=2 * i + 1, per_layer=True)
+        clip_grad_norm_(layered, model.named_parameters(), step=i, per_layer=True)
         ours_layers.append(time.perf_counter() - t)
     assert d.action == "clip", d
     run.close()
+    layered.close()
     n = sum(p.numel() for p in params)
     return {"params": n, "tensors": len(params), "torch": statistics.median(theirs[20:]),
             "ours": statistics.median(ours[20:]), "ours_layers": statistics.median(ours_layers[20:])}

@@ -16,12 +16,15 @@ _shared: ServerProcess | None = None
 
 
 def shared_server() -> ServerProcess:
-    """One server for the tests that only need one (each uses its own run ids)."""
+    """One server for the tests that only need one (each uses its own run ids). A test may stop
+    and restart it (same port and file); a test that failed while it was stopped leaves it
+    stopped, and the next one gets it started again."""
     global _shared
     if _shared is None:
         _shared = ServerProcess()
-        _shared.start()
         atexit.register(_shared.dispose)
+    if not _shared.running:
+        _shared.start()
     return _shared
 
 

@@ -6,6 +6,7 @@ never waits for it."""
 from __future__ import annotations
 
 import http.server
+import os
 import threading
 import time
 
@@ -105,3 +106,10 @@ def test_should_report_why_the_server_cannot_be_reached_after_about_3_s(server, 
         if cases[name][2] is in_spill:
             assert f'(or by the next gradpilot.init(id="{run.id}") if this process ends first).' in line
     assert not any(quiet.id in line for line in lines)
+
+    # close() says where the undelivered steps are: the file the next init of the run delivers.
+    run = watched["refused"][0]
+    report = run.close(timeout=0)
+    assert (report["undelivered"], report["spilled"], report["first_undelivered_step"], report["last_undelivered_step"]) == (10, 10, 0, 9)
+    assert report["spill_file"].startswith(f"{spill_dir}/{run.id}.") and os.path.exists(report["spill_file"])
+    assert report["last_error"].startswith(f"Cannot reach the gradpilot server at {refused}: connection refused")

@@ -4,6 +4,9 @@ with a message that names it and says what to pass."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+
 import pytest
 
 import gradpilot
@@ -83,3 +86,13 @@ def test_should_fill_in_the_defaults_and_keep_the_server_path():
     assert o.id and o.name == "n" and o.resume is False
     assert _resolve(resume="r1").id == "r1" and _resolve(resume="r1").resume is True
     assert _resolve(spill_dir=None).spill_dir is None
+
+
+def test_should_name_the_packages_to_install_when_the_socket_client_is_missing():
+    for missing in ("socketio", "websocket"):
+        script = f"import sys; sys.modules[{missing!r}] = None\nimport gradpilot\ngradpilot.init({URL!r})"
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 1
+        assert (f"gradpilot.client.errors.GradpilotError: gradpilot streams steps over socket.io and needs python-socketio "
+                f"with websocket-client (missing: {missing}): `apt install python3-socketio python3-websocket` or "
+                '`pip install "python-socketio[client]>=5"`') in done.stderr

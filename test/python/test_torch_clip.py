@@ -116,3 +116,21 @@ def test_should_read_the_device_once_per_step(run, monkeypatch):
     assert reads == ["item"]
     monkeypatch.undo()
     assert d.grad_norm == torch_norm(model)
+
+
+def test_should_read_half_precision_norms_and_a_float32_loss_exactly_in_one_transfer(run):
+    torch.manual_seed(0)
+    params = [torch.nn.Parameter(torch.randn(50, 20).half()), torch.nn.Parameter(torch.randn(20).half())]
+    for p in params:
+        p.grad = torch.randn_like(p)
+    # torch 1.13's clip_grad_norm_ itself cannot run on CPU half tensors (clamp); its norm expression:
+    expected = float(torch.norm(torch.stack([torch.norm(p.grad.detach(), 2.0) for p in params]), 2.0))
+    loss = torch.tensor(0.1234567, dtype=torch.float32)
+    d = clip_grad_norm_(run, params, step=0, loss=loss, per_layer=True)
+    assert d.grad_norm == expected
+    assert run.status()["last_step"] == 0
+    from gradpilot.torch import gradient_norms
+
+    norm, layers, loss_value, _ = gradient_norms(params, per_layer=True, loss=loss)
+    assert norm == expected and loss_value == float(loss)
+    assert layers == {"0": float(torch.norm(params[0].grad, 2.0)), "1": float(torch.norm(params[1].grad, 2.0))}

@@ -8,7 +8,7 @@ import time
 import torch
 
 import gradpilot
-from client_fixtures import own_server, runs, server, spill_dir  # noqa: F401  (pytest fixtures)
+from client_fixtures import runs, server, spill_dir  # noqa: F401  (pytest fixtures)
 from client_support import exported_rows, get_json, same, stored_steps
 from client_torch_models import lm_batches, lm_loss, transformer
 from gradpilot.torch import clip_grad_norm_
@@ -32,8 +32,8 @@ def train(run, model, opt, batches, steps, per_layer=False, between=None):
     return decisions
 
 
-def test_should_store_every_step_once_when_the_server_restarts_mid_run(own_server, spill_dir, runs):
-    run = gradpilot.init(own_server.url, name="tiny-gpt", project="lm", config={"lr": 3e-3}, quiet=True,
+def test_should_store_every_step_once_when_the_server_restarts_mid_run(server, spill_dir, runs):
+    run = gradpilot.init(server.url, name="tiny-gpt", project="lm", config={"lr": 3e-3}, quiet=True,
                          policy={"kind": "percentile", "p": 10}, batch_size=16, flush_interval=0.03,
                          reconnect_delay_max=0.2, spill_dir=spill_dir)
     runs.append(run)
@@ -41,29 +41,29 @@ def test_should_store_every_step_once_when_the_server_restarts_mid_run(own_serve
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     away = {}
 
-    def outage(step):
+    def outage(step):  # the server stopped and restarted on the same port and file
         if step == 60:
-            own_server.stop()
+            server.stop()
         elif 60 < step < 140 and step % 20 == 0:
             time.sleep(0.1)  # training goes on without the server for a while
         elif step == 139:
             away["spilled"] = run.status()["spilled"]
-            own_server.start()
+            server.start()
 
     decisions = train(run, model, opt, lm_batches(1, STEPS), range(STEPS), per_layer=True, between=outage)
     assert away["spilled"] > 0
     assert any(d.action == "clip" for d in decisions)
     assert run.flush(timeout=15)
-    stored = stored_steps(own_server.url, run.id)
+    stored = stored_steps(server.url, run.id)
     assert stored["step"] == list(range(STEPS))  # each step once
     for d in decisions:
         s = d.step
         assert same(stored["gradNorm"][s], d.grad_norm) and same(stored["threshold"][s], d.threshold)
         assert stored["coef"][s] == d.coef and stored["lr"][s] == 3e-3
-    rows = exported_rows(own_server.url, run.id)
+    rows = exported_rows(server.url, run.id)
     assert [int(r["step"]) for r in rows] == list(range(STEPS))
     assert [r["action"] for r in rows] == [d.action for d in decisions]
-    layers = get_json(f"{own_server.url}/api/runs/{run.id}/layers?points=1000")
+    layers = get_json(f"{server.url}/api/runs/{run.id}/layers?points=1000")
     assert sorted(layers["names"]) == sorted(n for n, _ in model.named_parameters())
     report = run.close()
     assert (report["delivered"], report["undelivered"], report["dropped"], report["spill_file"]) == (STEPS, 0, 0, None)

@@ -30,6 +30,12 @@ def init(url: str | None = None, *, name: str | None = None, project: str | None
     ``resume_timeout`` (30.0), ``quiet`` (no warning line on stderr when the server cannot be
     reached). An unknown or misspelled option raises GradpilotError naming it.
 
+    Steps travel over socket.io's WebSocket transport, which needs python-socketio with
+    websocket-client (``pip install "python-socketio[client]"``; Debian: python3-socketio
+    python3-websocket). Without them init() raises a GradpilotError that names the missing
+    package; there is no HTTP fallback, so that a run never silently loses policy pushes,
+    resume or acknowledged delivery.
+
     Example::
 
         import gradpilot

@@ -9,7 +9,7 @@ import threading
 from typing import Callable
 
 from .connection import RefusedError
-from .spill_file import batch_length, find_orphan_spills, read_spill, remove_spill
+from .spill_file import Adopted, adopt, batch_length, find_orphan_spills
 
 log = logging.getLogger("gradpilot.client.orphans")
 
@@ -21,25 +21,28 @@ def _steps(batch: dict) -> list:
 
 class OrphanSpills:
     def __init__(self) -> None:
-        self._files: list[tuple[str, list[dict]]] = []
+        self._files: list[Adopted] = []
         self._delivered = 0
         self._dropped = 0
         self._lock = threading.Lock()  # deliver() runs on the I/O thread, add_to() anywhere
 
     @classmethod
     def load(cls, folder: str | None, run_id: str) -> "OrphanSpills":
-        """The spill files of ``run_id`` in ``folder`` that no live process owns."""
+        """The spill files of ``run_id`` in ``folder`` that no live process owns, adopted."""
         orphans = cls()
         if folder is None:
             return orphans
         for path in find_orphan_spills(folder, run_id):
             try:
-                _, batches = read_spill(path)
+                adopted = adopt(path)
             except OSError as err:
-                log.debug("cannot read %s: %s", path, err)
+                log.debug("cannot adopt %s: %s", path, err)
                 continue
-            orphans._files.append((path, batches))
-            log.debug("will deliver %s first", path)
+            if adopted is None:
+                log.debug("%s is being delivered by another process", path)
+                continue
+            orphans._files.append(adopted)
+            log.debug("will deliver %s first", adopted.path)
         return orphans
 
     @property
@@ -51,7 +54,8 @@ class OrphanSpills:
         the server refuses is counted as dropped (sending it again cannot help); any other
         failure (a disconnect) propagates, and the next call continues where this one stopped."""
         while self._files:
-            path, batches = self._files[0]
+            adopted = self._files[0]
+            batches = adopted.batches
             while batches:
                 batch = batches[0]
                 try:
@@ -59,27 +63,29 @@ class OrphanSpills:
                     outcome = "delivered"
                 except RefusedError as err:
                     outcome = "dropped"
-                    refused(err, path)
+                    refused(err, adopted.path)
                 with self._lock:
                     if outcome == "delivered":
                         self._delivered += batch_length(batch)
                     else:
                         self._dropped += batch_length(batch)
                     batches.pop(0)
-            try:
-                remove_spill(path)
-            except FileNotFoundError:
-                pass
+            adopted.remove()
             with self._lock:
                 self._files.pop(0)
+
+    def release(self) -> None:
+        """The run closes: files not delivered stay for the next init (their locks go)."""
+        for adopted in self._files:
+            adopted.release()
 
     def add_to(self, c: dict) -> dict:
         """Adds what these files hold to a run's counts."""
         with self._lock:
             c["delivered"] += self._delivered
             c["dropped"] += self._dropped
-            for _, batches in self._files:
-                for b in batches:
+            for adopted in self._files:
+                for b in adopted.batches:
                     steps = _steps(b)
                     if not steps:
                         continue

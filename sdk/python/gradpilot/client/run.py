@@ -246,9 +246,12 @@ class Run:
     def on(self, event: str, listener: Callable) -> Callable[[], None]:
         """Subscribes to run events; returns the unsubscribe function.
 
-        "policy" (an AppliedPolicy), "connection" ({connected, url, cause}) and "error" (a
-        GradpilotError) are called on the run's background thread; "event" (the Decision of a
-        step with spike, explosion or nonfinite events) inside ``observe``.
+        "connection" ({connected, url, cause}) and "error" (a GradpilotError) are called on the
+        run's background thread; "policy" (an AppliedPolicy) there, or inside ``observe`` when a
+        pushed policy comes into force at that step; "event" (the Decision of a step with spike,
+        explosion or nonfinite events) inside ``observe``. Listeners must not call ``flush`` or
+        ``close``; an exception in a background listener is logged, one in an "event" listener
+        propagates out of ``observe``.
 
         Example::
 
@@ -275,6 +278,9 @@ class Run:
         """
         if self._loop.in_loop:
             raise GradpilotError("flush() and close() cannot be called from a run's event listener", "CLOSED")
+        if self._stopped:  # closed: nothing will be sent any more
+            with self._lock:
+                return self._is_idle()
         with self._lock:
             self._outbox.seal()
         self._loop.post(self._pump)
@@ -317,6 +323,7 @@ class Run:
                 self._resume_failed(GradpilotError(f'Run "{self.id}" was closed while resuming', "CLOSED"))
             _open_runs.discard(self)
         with self._lock:
+            self._orphans.release()
             spill_file = self._outbox.close_spill()
             report = {**self._counts(), "spill_file": spill_file, "last_error": self._last_error}
         self._report = report

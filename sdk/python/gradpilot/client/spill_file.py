@@ -17,6 +17,11 @@ import threading
 import time
 
 from .step_columns import float64_values
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; two inits of one run may both deliver (harmless duplicates)
+    fcntl = None
 from ..protocol.wire_number import encode_number
 
 log = logging.getLogger("gradpilot.client.spill")
@@ -24,8 +29,8 @@ log = logging.getLogger("gradpilot.client.spill")
 SUFFIX = ".spill.jsonl"
 _FLAGS = os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
 _DIR_FD = os.open in os.supports_dir_fd and getattr(os, "O_DIRECTORY", 0) != 0
-# <pid>, <pid>-<n> (the name was taken), either with -closed-<ms>.
-_MIDDLE = re.compile(r"(\d+)(?:-\d+)?(-closed-\d+)?")
+# <runId>.<pid>[-closed-<ms>].spill.jsonl: what the TS SDK writes and parses.
+_MIDDLE = re.compile(r"(\d+)(-closed-\d+)?")
 
 # Spill files this process has open, so that a file left by an earlier process with our pid
 # (containers often start every process as pid 1) is adopted, and our own live one is not.
@@ -34,9 +39,10 @@ _open_lock = threading.Lock()
 
 
 def _column(values) -> list:
+    """A binary column as wire numbers; a list is wire numbers already (as the TS SDK's)."""
     if isinstance(values, (bytes, bytearray, memoryview)):
-        values = float64_values(bytes(values))
-    return [encode_number(v) for v in values]
+        return [encode_number(v) for v in float64_values(bytes(values))]
+    return list(values)
 
 
 def batch_to_json(batch: dict) -> str:
@@ -79,6 +85,58 @@ def _open_in(dir_fd: int, folder: str, name: str, flags: int, mode: int = 0o600)
     if _DIR_FD:
         return os.open(name, flags | _FLAGS, mode, dir_fd=dir_fd)
     return os.open(os.path.join(folder, name), flags | _FLAGS, mode)
+
+
+def closed_name(path: str) -> str:
+    """The name a spill file gets once no process writes it any more (any later init adopts it)."""
+    return path[: -len(SUFFIX)] + f"-closed-{time.time_ns() // 1_000_000}{SUFFIX}"
+
+
+class Adopted:
+    """An orphan this process delivers: its batches, and the open, locked file, so that a
+    second init of the run at the same time skips it (the lock goes when this process does)."""
+
+    def __init__(self, path: str, fd: int, batches: list[dict]) -> None:
+        self.path = path
+        self.batches = batches
+        self._fd = fd
+
+    def remove(self) -> None:
+        """Delivered: the file goes."""
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+        self.release()
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def adopt(path: str) -> Adopted | None:
+    """Opens, locks and reads an orphan; None when another process is delivering it."""
+    if path.endswith(f".{os.getpid()}{SUFFIX}"):
+        # An earlier process with our pid (containers restart with the same pids): moved to a
+        # closed name first, so that this process's own spill file can take its name.
+        closed = closed_name(path)
+        os.rename(path, closed)
+        path = closed
+    fd = os.open(path, os.O_RDONLY | _FLAGS)
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                return None
+        with os.fdopen(os.dup(fd), "rb") as f:
+            _, batches = parse_spill(f.read(), path)
+    except BaseException:
+        os.close(fd)
+        raise
+    return Adopted(path, fd, batches)
 
 
 def _is_alive(pid: int) -> bool:
@@ -140,7 +198,7 @@ class SpillFile:
             if not keep:
                 self._unlink(name)
                 return None
-            kept = name[: -len(SUFFIX)] + f"-closed-{int(time.time() * 1000)}{SUFFIX}"
+            kept = os.path.basename(closed_name(self.path))
             if _DIR_FD:
                 os.rename(name, kept, src_dir_fd=self._dir_fd, dst_dir_fd=self._dir_fd)
             else:
@@ -160,22 +218,23 @@ class SpillFile:
         if self._fd is not None:
             return self._fd
         dir_fd = _private_dir(self.folder)
-        base = os.path.basename(self.path)[: -len(SUFFIX)]
+        name = os.path.basename(self.path)
+        flags = os.O_RDWR | os.O_CREAT | os.O_EXCL
         try:
-            for attempt in range(100):
-                name = f"{base}{SUFFIX}" if attempt == 0 else f"{base}-{attempt}{SUFFIX}"
-                try:
-                    fd = _open_in(dir_fd, self.folder, name, os.O_RDWR | os.O_CREAT | os.O_EXCL)
-                    break
-                except FileExistsError:
-                    continue  # left by an earlier process with our pid: adopted by the next init
-            else:
-                raise FileExistsError(f"no free spill file name for {base} in {self.folder}")
+            try:
+                fd = _open_in(dir_fd, self.folder, name, flags)
+            except FileExistsError:
+                with _open_lock:
+                    if self.path in _open_paths:
+                        raise FileExistsError(f"another run of this process spills run {self._run_id} to {self.path}") from None
+                # Left by an earlier process that had our pid (containers restart with the same
+                # pids): kept as a closed spill, which the next init delivers, as the TS SDK does.
+                os.rename(self.path, closed_name(self.path))
+                fd = _open_in(dir_fd, self.folder, name, flags)
         except BaseException:
             os.close(dir_fd)
             raise
         self._dir_fd, self._fd = dir_fd, fd
-        self.path = os.path.join(self.folder, name)
         with _open_lock:
             _open_paths.add(self.path)
         os.pwrite(fd, self._header, 0)
@@ -188,7 +247,9 @@ def find_orphan_spills(folder: str, run_id: str) -> list[str]:
     """Spill files of ``run_id`` left by a process that died (or closed with steps undelivered), oldest first."""
     try:
         names = os.listdir(folder)
-    except (FileNotFoundError, NotADirectoryError):
+    except OSError as err:  # missing, or not ours to read: nothing to deliver from it
+        if not isinstance(err, FileNotFoundError):
+            log.debug("cannot list %s: %s", folder, err)
         return []
     out = []
     me = os.getpid()
@@ -213,7 +274,11 @@ def read_spill(path: str) -> tuple[dict | None, list[dict]]:
     """A spill file's header and batches; a torn line (a crash mid-write) is dropped."""
     fd = os.open(path, os.O_RDONLY | _FLAGS)
     with os.fdopen(fd, "rb") as f:
-        lines = f.read().split(b"\n")
+        return parse_spill(f.read(), path)
+
+
+def parse_spill(data: bytes, path: str = "spill file") -> tuple[dict | None, list[dict]]:
+    lines = data.split(b"\n")
     header = None
     batches = []
     for i, line in enumerate(lines):
@@ -229,8 +294,3 @@ def read_spill(path: str) -> tuple[dict | None, list[dict]]:
         elif isinstance(value, dict):
             batches.append(value)
     return header, batches
-
-
-def remove_spill(path: str) -> None:
-    """Removes an adopted spill file."""
-    os.unlink(path)

@@ -4,6 +4,7 @@ which socket.io sends as binary attachments, so NaN and ±inf arrive exactly."""
 
 from __future__ import annotations
 
+import math
 import sys
 from array import array
 
@@ -28,13 +29,23 @@ def float64_values(data: bytes) -> list[float]:
     return a.tolist()
 
 
+def _wire(values: list) -> list:
+    """Wire numbers; the list itself in the usual case of finite values only (checked in C)."""
+    try:
+        if all(map(math.isfinite, values)):
+            return values
+    except TypeError:  # a missing value (None)
+        pass
+    return [encode_number(v) for v in values]
+
+
 def _optional_column(values: list, count: int, binary: bool = True):
     """Binary when every row has a value, wire numbers (None = missing) with gaps, None when empty."""
     if count == 0:
         return None
     if binary and count == len(values):
         return float64_bytes(values)
-    return [encode_number(v) for v in values]
+    return _wire(values)
 
 
 class StepColumns:
@@ -114,7 +125,7 @@ class StepColumns:
             for name, column in self._layers.items():
                 if len(column) < n:
                     column.extend([None] * (n - len(column)))
-                layers[name] = [encode_number(v) for v in column]
+                layers[name] = _wire(column)
             batch["layers"] = layers
         self._clear()
         return batch

@@ -26,7 +26,7 @@ export async function setupIngest(): Promise<IngestContenders> {
   const socketServer: RunningServer = await startServer({ db: path.join(tmp.dir, 'socket.db'), port: 0 });
   const httpServer: RunningServer = await startServer({ db: path.join(tmp.dir, 'http.db'), port: 0 });
   const create = async (server: RunningServer, name: string) =>
-    ((await (await fetch(`${server.url}/api/runs`, { method: 'POST', body: JSON.stringify({ name }) })).json()) as { id: string }).id;
+    ((await (await fetch(`${server.url}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) })).json()) as { id: string }).id;
   const socketRun = await create(socketServer, 'socket');
   const httpRun = await create(httpServer, 'http');
   const client = await startClient();

@@ -118,9 +118,7 @@ describe('delivery', () => {
     const right = track(await init({ url: srv.url, name: 'token', token: 'sesame', spillDir: dir, flushIntervalMs: 20 }));
     right.observe(0, { gradNorm: 1 });
     expect(await right.flush({ timeoutMs: 10_000 })).toBe(true);
-    // With a token, reads need it too.
-    const stored = await fetch(`${srv.url}/api/runs/${right.id}`, { headers: { authorization: 'Bearer sesame' } });
-    expect(((await stored.json()) as { steps: number }).steps).toBe(1);
+    expect((await summary(srv.url, right.id, 'sesame')).steps).toBe(1);
   });
 
   it('should deliver per-layer norms of many layers over the socket, non-finite ones exactly', async () => {

@@ -33,15 +33,12 @@ describe('gradpilot demo', () => {
     expect(runs[0].policy.policy.kind).toBe('zscore');
   });
 
-  it('should refuse a token on the command line, where every user can read it, and name the variable to use', async () => {
-    const err = await exec(process.execPath, [cli, 'demo', '--token', TOKEN], { timeout: 30_000, env: cleanEnv() }).catch((e: { code: number; stderr: string }) => e);
-    expect(err).toMatchObject({ code: 2 });
-    expect((err as { stderr: string }).stderr).toMatch(/--token is not accepted: .*Set GRADPILOT_TOKEN instead/);
-  });
-
-  it('should refuse a bad --policy with exit code 2 and say what it expects', async () => {
-    const err = await exec(process.execPath, [cli, 'demo', '--policy', 'sometimes'], { timeout: 30_000 }).catch((e: { code: number; stderr: string }) => e);
-    expect(err).toMatchObject({ code: 2 });
-    expect((err as { stderr: string }).stderr).toMatch(/Expected --policy to be percentile, zscore, fixed, off or policy JSON, got "sometimes"/);
+  it('should refuse a bad --policy, and a token on the command line (where every user can read it), with exit code 2 saying what to do', async () => {
+    const refused = (args: string[]) => exec(process.execPath, [cli, 'demo', ...args], { timeout: 30_000, env: cleanEnv() }).catch((e: { code: number; stderr: string }) => e);
+    const [policy, token] = await Promise.all([refused(['--policy', 'sometimes']), refused(['--token', TOKEN])]);
+    expect(policy).toMatchObject({ code: 2 });
+    expect((policy as { stderr: string }).stderr).toMatch(/Expected --policy to be percentile, zscore, fixed, off or policy JSON, got "sometimes"/);
+    expect(token).toMatchObject({ code: 2 });
+    expect((token as { stderr: string }).stderr).toMatch(/--token is not accepted: .*Set GRADPILOT_TOKEN instead/);
   });
 });

@@ -6,8 +6,8 @@ import type { PolicyVersion, RunSummary, StepSeries } from '../../sdk/protocol/a
 import { decodeNumber } from '../../sdk/protocol/wire-number.ts';
 import { startServer, type RunningServer } from '../../server/start-server.ts';
 
-export async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url);
+export async function getJson<T>(url: string, token?: string): Promise<T> {
+  const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
   if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
@@ -40,8 +40,9 @@ export async function storedSteps(url: string, runId: string): Promise<StoredSte
   };
 }
 
-export function summary(url: string, runId: string): Promise<RunSummary> {
-  return getJson<RunSummary>(`${url}/api/runs/${runId}`);
+/** `token`: for a server started with one (reads need it too). */
+export function summary(url: string, runId: string, token?: string): Promise<RunSummary> {
+  return getJson<RunSummary>(`${url}/api/runs/${runId}`, token);
 }
 
 export function policyOf(url: string, runId: string): Promise<PolicyVersion> {

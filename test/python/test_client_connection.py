@@ -113,3 +113,20 @@ def test_should_report_why_the_server_cannot_be_reached_after_about_3_s(server, 
     assert (report["undelivered"], report["spilled"], report["first_undelivered_step"], report["last_undelivered_step"]) == (10, 10, 0, 9)
     assert report["spill_file"].startswith(f"{spill_dir}/{run.id}.") and os.path.exists(report["spill_file"])
     assert report["last_error"].startswith(f"Cannot reach the gradpilot server at {refused}: connection refused")
+
+
+def test_should_deliver_with_the_right_token_sent_as_a_header(token_server, spill_dir, runs):
+    run = gradpilot.init(url=token_server.url, name="with-token", token="s3cret", spill_dir=spill_dir, flush_interval=0.05, quiet=True)
+    runs.append(run)
+    for step in range(5):
+        run.observe(step, 1.0 + step)
+    report = run.close(timeout=15)
+    assert (report["delivered"], report["undelivered"], report["last_error"]) == (5, 0, None)
+    # Token mode guards reads too: the stored run is read back with the token.
+    import json
+    import urllib.request
+
+    req = urllib.request.Request(f"{token_server.url}/api/runs/{run.id}", headers={"authorization": "Bearer s3cret"})
+    with urllib.request.urlopen(req, timeout=10) as res:
+        summary = json.loads(res.read())
+    assert (summary["steps"], summary["status"]) == (5, "finished")

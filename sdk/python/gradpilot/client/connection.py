@@ -59,6 +59,20 @@ class RequestFailed(Exception):
     """No answer (timeout, disconnect, server error): sending again later may help."""
 
 
+class ServerFault(RequestFailed):
+    """The server answered ``{ok: false, retry: true}``: the request was fine, the server could
+    not carry it out (disk full, database locked or read-only). Kept and sent again later."""
+
+
+def _failure(answer, event: str) -> Exception:
+    """The error an /ingest reply that is not ``{ok: true}`` stands for."""
+    if not isinstance(answer, dict):
+        return RefusedError(f'no reply to "{event}"')
+    if answer.get("retry") is True:
+        return ServerFault(str(answer.get("error")))
+    return RefusedError(answer.get("error"))
+
+
 class ConnectFailed(Exception):
     """The socket could not connect; ``refusal`` is the server's own message when it refused it."""
 
@@ -186,10 +200,12 @@ class Connection:
         client.on("connect_error", connect_error, namespace=INGEST_NAMESPACE)
         client.on("disconnect", disconnect, namespace=INGEST_NAMESPACE)
         client.on(POLICY, policy, namespace=INGEST_NAMESPACE)
-        auth = {"token": self._token} if self._token else {}
+        # The token goes in a header, as the TS SDK sends it: handshake payloads show up in
+        # debug logs, headers do not.
+        headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
         try:
             # wait=False: python-socketio would wait out its whole timeout after a refusal.
-            client.connect(self.origin, auth=auth, transports=TRANSPORTS, namespaces=[INGEST_NAMESPACE],
+            client.connect(self.origin, headers=headers, transports=TRANSPORTS, namespaces=[INGEST_NAMESPACE],
                            socketio_path=self._socketio_path, wait=False)
         except (socketio.exceptions.ConnectionError, ValueError, OSError) as err:
             self._shut(client)
@@ -243,7 +259,7 @@ class Connection:
             if isinstance(answer, dict) and answer.get("ok") is True:
                 settle(answer.get("result"), None)
             else:
-                settle(None, RefusedError(answer.get("error") if isinstance(answer, dict) else f'no reply to "{event}"'))
+                settle(None, _failure(answer, event))
 
         try:
             client.emit(event, payload, namespace=INGEST_NAMESPACE, callback=on_ack)
@@ -275,7 +291,7 @@ class Connection:
             if isinstance(answer, dict) and answer.get("ok") is True:
                 settle(answer.get("result"), None)
             else:
-                settle(None, RefusedError(answer.get("error") if isinstance(answer, dict) else f'no reply to "{event}"'))
+                settle(None, _failure(answer, event))
 
         try:
             client.emit(event, payload, namespace=INGEST_NAMESPACE, callback=on_ack)

@@ -16,7 +16,7 @@ import time
 import urllib.parse
 from typing import Callable
 
-from .connection import ConnectFailed, Connection, RefusedError, RequestFailed, require_socketio
+from .connection import ConnectFailed, Connection, RefusedError, RequestFailed, ServerFault, require_socketio
 from .connection_problem import diagnose, warning_line
 from .errors import GradpilotError, NonFiniteGradientError
 from .io_loop import IoLoop
@@ -581,7 +581,12 @@ class Run:
             log.debug("batch %d: %s, sending again", seq, err)
             with self._lock:
                 self._outbox.retry(seq)
-            self._loop.call_later(0.2, self._pump)
+            if isinstance(err, ServerFault):
+                # Disk full or locked: say so, and give the server a second before the next try.
+                self._fail(GradpilotError(f'The server could not store steps of run "{self.id}" (kept, sent again): {err}', "SERVER_FAULT"))
+                self._loop.call_later(1.0, self._pump)
+            else:
+                self._loop.call_later(0.2, self._pump)
 
     def _policy_pushed(self, push) -> None:
         if not isinstance(push, dict) or not isinstance(push.get("version"), int) or not isinstance(push.get("effectiveStep"), int):

@@ -6,7 +6,9 @@
 //   live        test/load/run-load.ts             (50 runs; gradpilot vs a bare socket.io relay)
 //   dashboard   test/bench/perf/first-paint.ts    (1M-step run vs 1e4 in Chromium)
 // Options: --quick (smaller sizes, shorter runs; for trying it out, not for the README).
+import { execFile } from 'node:child_process';
 import os from 'node:os';
+import { promisify } from 'node:util';
 import { measure as measureController } from './controller-measure.ts';
 import { measureFirstPaint } from './perf/first-paint.ts';
 import { measureIngest, measureQueries, stepsPerSecond } from './perf/ingest-query.ts';
@@ -24,7 +26,7 @@ interface Row {
 
 const quick = process.argv.includes('--quick');
 // Table order. Sections run in another order (see 'ingest'), so each row remembers its section.
-const SECTIONS = ['controller', 'SDK overhead', 'ingest', 'query', 'live latency', 'first paint'];
+const SECTIONS = ['controller', 'SDK overhead', 'Python SDK', 'ingest', 'query', 'live latency', 'first paint'];
 let current = '';
 const rows: (Row & { section: string })[] = [];
 const row = (r: Row): void => {
@@ -119,6 +121,23 @@ await section('live latency', async () => {
   row({ figure: 'live: step -> dashboard p99, 50 runs', ...pair(heavy.gradpilot.dashboardMs, heavy.relay.dashboardMs, 99), target: '' });
   row({ figure: 'live: ingest batch -> ack p50, 50 runs', ...pair(heavy.gradpilot.ingestMs, heavy.relay.ingestMs, 50), target: '' });
   row({ figure: 'live: ingest batch -> ack p99, 50 runs', ...pair(heavy.gradpilot.ingestMs, heavy.relay.ingestMs, 99), target: '' });
+});
+
+await section('Python SDK', async () => {
+  // test/bench/python-sdk.py under Debian's python3 (torch, socketio): its figures as JSON.
+  const { stdout } = await promisify(execFile)('/usr/bin/python3', ['test/bench/python-sdk.py', '--json'], {
+    env: { ...process.env, PYTHONPATH: 'sdk/python' }, maxBuffer: 1 << 24, timeout: 900_000,
+  });
+  type Pair = [number, number];
+  const r = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+    observe: { median: number }; steps: Record<string, number>; clips: Record<string, { params: number; torch: Pair; ours: Pair }>;
+  };
+  const sec = (s: number) => us(s * 1000);
+  const [tinyName, tinyStep] = Object.entries(r.steps)[0];
+  row({ figure: 'Python SDK: run.observe per step at a history of 1e6 (median block)', ours: sec(r.observe.median), baseline: `${sec(tinyStep)} (torch step, ${tinyName})`, ratio: `${((r.observe.median / tinyStep) * 100).toFixed(3)} % of the step`, target: '<= 1 %, <= 20 µs' });
+  for (const [name, c] of Object.entries(r.clips)) {
+    row({ figure: `Python SDK: gradpilot.torch.clip_grad_norm_, ${name} (${c.params.toLocaleString('en-US')} params)`, ours: sec(c.ours[0]), baseline: `${sec(c.torch[0])} (torch clip_grad_norm_ + .item())`, ratio: `${(c.ours[0] / c.torch[0]).toFixed(2)}x`, target: name.includes('1M') ? '<= 1.2x' : '' });
+  }
 });
 
 await section('first paint', async () => {

@@ -218,6 +218,11 @@ def main() -> None:
         proc.wait(30)
         shutil.rmtree(tmp, ignore_errors=True)
 
+    if "--json" in sys.argv:
+        # For `npm run bench` (test/bench/perf-table.ts), which puts these in its table.
+        print(json.dumps({"observe": obs, "steps": steps, "clips": clips}))
+        return
+
     print(f"1. SDK work per step: run.observe at a history of {HISTORY:.0e} (AutoClip p=10, full history), streaming to a real server\n")
     print("| what | per step | share of the training step |")
     print("|---|---:|---:|")

@@ -63,7 +63,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   // ── wire the parts ──
-  const store = new Store(db);
+  // Store faults (disk full...) are reported in one line each on stderr by `gradpilot serve`.
+  const store = new Store(db, announce ? { report: (line) => process.stderr.write(`gradpilot: ${line}\n`) } : {});
   const metrics = new Metrics();
   const activity = new RunActivity();
   const httpServer = http.createServer();

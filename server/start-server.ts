@@ -6,7 +6,7 @@ import { Server as IoServer } from 'socket.io';
 import { INGEST_NAMESPACE, LIVE_NAMESPACE } from '@gradpilot/sdk/protocol';
 import { createApp, MAX_BODY_BYTES } from './app.ts';
 import type { ServerContext } from './context.ts';
-import { Store } from './db/store.ts';
+import { openServerStore } from './db/open-server-store.ts';
 import { RunDetectors } from './ingest/run-detectors.ts';
 import { serverDetector } from './policy/policy-rules.ts';
 import { SharedReplays } from './policy/shared-replays.ts';
@@ -63,8 +63,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   // ── wire the parts ──
-  // Store faults (disk full...) are reported in one line each on stderr by `gradpilot serve`.
-  const store = new Store(db, announce ? { report: (line) => process.stderr.write(`gradpilot: ${line}\n`) } : {});
+  // Only a file it can write (else it throws, naming it); store faults reported on stderr when announcing.
+  const store = openServerStore(db, announce ? { report: (line) => process.stderr.write(`gradpilot: ${line}\n`) } : {});
   const metrics = new Metrics();
   const activity = new RunActivity();
   const httpServer = http.createServer();

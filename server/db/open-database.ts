@@ -4,6 +4,7 @@
 // are really NaN (bit i = column i). NULL with the bit clear means "missing".
 import Database from 'better-sqlite3';
 import createDebug from 'debug';
+import { DatabaseFileError } from './check-database.ts';
 import { BUSY_TIMEOUT_MS } from './store-fault.ts';
 
 const log = createDebug('gradpilot:db');
@@ -126,8 +127,13 @@ CREATE TABLE IF NOT EXISTS superseded_steps (
 export type Db = Database.Database;
 
 export function openDatabase(file: string): Db {
-  // A write waits this long for another process's lock.
-  const db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+  let db: Db;
+  try {
+    // A write waits this long for another process's lock.
+    db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+  } catch (err) {
+    throw new DatabaseFileError(`Cannot open the database ${file}: ${(err as Error).message}. Check that its folder exists and is writable, or pass another --db.`, { cause: err });
+  }
   db.pragma('journal_mode = WAL');
   // WAL + NORMAL: a commit survives a process crash; only an OS crash may lose the last ones.
   db.pragma('synchronous = NORMAL');

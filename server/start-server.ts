@@ -63,7 +63,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   // ── wire the parts ──
-  // Only a file it can write (else it throws, naming it); store faults reported on stderr when announcing.
+  // One server per file, and only a file it can write and SQLite finds sound (else it throws, naming it).
   const store = openServerStore(db, announce ? { report: (line) => process.stderr.write(`gradpilot: ${line}\n`) } : {});
   const metrics = new Metrics();
   const activity = new RunActivity();

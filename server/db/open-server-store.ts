@@ -1,6 +1,8 @@
-// The store as a server opens it: a file it can write, or a DatabaseFileError naming the file.
-// Tools that only read (`gradpilot export`) open a plain Store and skip this.
+// The store as a server opens it: the database lock (one server per file) and a file it can
+// write, or a DatabaseFileError naming the file. Tools that only read
+// (`gradpilot export`) open a plain Store and skip all of this.
 import { checkWritableFile } from './check-database.ts';
+import { DatabaseLock } from './database-lock.ts';
 import { Store } from './store.ts';
 import type { FaultReporter } from './write-health.ts';
 
@@ -11,6 +13,13 @@ function isFileName(file: string): boolean {
 
 export function openServerStore(file: string, { report }: { report?: FaultReporter } = {}): Store {
   if (!isFileName(file)) return new Store(file, { ...(report ? { report } : {}) });
+  // Before the lock, which creates a file beside it: a read-only database is refused as such.
   checkWritableFile(file);
-  return new Store(file, { ...(report ? { report } : {}) });
+  const lock = DatabaseLock.acquire(file);
+  try {
+    return new Store(file, { ...(report ? { report } : {}), onClose: () => lock.release() });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
 }

@@ -20,6 +20,8 @@ const debugReport = createDebug('gradpilot:db');
 export interface StoreOptions {
   /** Where store faults are reported (one line per change). Default: the gradpilot:db debug log. */
   report?: FaultReporter;
+  /** Called after the connection closed (the server releases its database lock). */
+  onClose?: () => void;
 }
 
 export class Store {
@@ -34,11 +36,13 @@ export class Store {
   readonly policies: PolicyStore;
   readonly #addResume;
   readonly #setResumeCount;
+  readonly #onClose: (() => void) | undefined;
   #lastRecheck = 0;
 
-  constructor(file: string, { report = (line) => debugReport('%s', line) }: StoreOptions = {}) {
+  constructor(file: string, { report = (line) => debugReport('%s', line), onClose }: StoreOptions = {}) {
     this.file = file;
     this.health = new WriteHealth(file, report);
+    this.#onClose = onClose;
     this.db = openDatabase(file);
     this.runs = new RunStore(this.db);
     this.steps = new StepStore(this.db);
@@ -65,12 +69,15 @@ export class Store {
 
   /**
    * Runs `fn` in one write transaction (better-sqlite3: synchronous, so no awaits inside).
-   * A store fault on the way makes the store unwritable (health) until one succeeds.
+   * BEGIN IMMEDIATE takes the write lock first, waiting up to the busy timeout for another
+   * process to let go: a deferred transaction that read first would fail at once with
+   * SQLITE_BUSY when another writer committed meanwhile, and no wait would help it. A store
+   * fault on the way makes the store unwritable (health) until a write succeeds.
    */
   transaction<T>(fn: () => T): T {
     let result: T;
     try {
-      result = this.db.transaction(fn)();
+      result = this.db.transaction(fn).immediate();
     } catch (err) {
       const fault = storeFault(err, this.file);
       if (fault) this.health.writeFailed(fault);
@@ -118,6 +125,8 @@ export class Store {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.db.close();
+    this.#onClose?.();
   }
 }

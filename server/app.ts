@@ -84,6 +84,7 @@ export function createApp(ctx: ServerContext, clientDir: string): express.Expres
     const { status, message, cause } = toHttpError(err, ctx.store.file);
     if (status >= 500) log('%s %s failed: %O', req.method, req.originalUrl, err);
     else log('%s %s -> %d %s', req.method, req.originalUrl, status, message);
+    if (status >= 500 && req.method === 'GET') ctx.store.noteReadFault(err, `${req.method} ${req.path}`);
     if (req.path.startsWith('/api/runs') && req.method !== 'GET') {
       if (cause === null) ctx.metrics.rejects.inc({ transport: 'http' });
       else ctx.metrics.faults.inc({ transport: 'http', cause });

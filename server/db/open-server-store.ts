@@ -1,5 +1,5 @@
-// The store as a server opens it: the database lock (one server per file) and a file it can
-// write, or a DatabaseFileError naming the file. Tools that only read
+// The store as a server opens it: the database lock (one server per file), then a file it can
+// write and SQLite finds sound, or a DatabaseFileError naming the file. Tools that only read
 // (`gradpilot export`) open a plain Store and skip all of this.
 import { checkWritableFile } from './check-database.ts';
 import { DatabaseLock } from './database-lock.ts';
@@ -17,7 +17,7 @@ export function openServerStore(file: string, { report }: { report?: FaultReport
   checkWritableFile(file);
   const lock = DatabaseLock.acquire(file);
   try {
-    return new Store(file, { ...(report ? { report } : {}), onClose: () => lock.release() });
+    return new Store(file, { ...(report ? { report } : {}), verify: true, onClose: () => lock.release() });
   } catch (err) {
     lock.release();
     throw err;

@@ -20,6 +20,8 @@ const debugReport = createDebug('gradpilot:db');
 export interface StoreOptions {
   /** Where store faults are reported (one line per change). Default: the gradpilot:db debug log. */
   report?: FaultReporter;
+  /** Refuse a damaged or unwritable file before anything writes (see check-database.ts). */
+  verify?: boolean;
   /** Called after the connection closed (the server releases its database lock). */
   onClose?: () => void;
 }
@@ -39,11 +41,11 @@ export class Store {
   readonly #onClose: (() => void) | undefined;
   #lastRecheck = 0;
 
-  constructor(file: string, { report = (line) => debugReport('%s', line), onClose }: StoreOptions = {}) {
+  constructor(file: string, { report = (line) => debugReport('%s', line), verify = false, onClose }: StoreOptions = {}) {
     this.file = file;
     this.health = new WriteHealth(file, report);
     this.#onClose = onClose;
-    this.db = openDatabase(file);
+    this.db = openDatabase(file, { verify });
     this.runs = new RunStore(this.db);
     this.steps = new StepStore(this.db);
     this.events = new EventStore(this.db);
@@ -85,6 +87,12 @@ export class Store {
     }
     this.health.writeSucceeded();
     return result;
+  }
+
+  /** Reports a store fault met outside a write transaction (a read), naming `what` failed. */
+  noteReadFault(err: unknown, what: string): void {
+    const fault = storeFault(err, this.file);
+    if (fault) this.health.readFailed(fault, what);
   }
 
   /**

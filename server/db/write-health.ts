@@ -1,7 +1,8 @@
 // Whether the store can write, as /api/health reports it. A write transaction that met a store
 // fault (disk full, locked, read-only, I/O error) makes the store unwritable until a write
 // succeeds again. Each change is reported in one line, not one line per refused batch: a
-// training run sends several batches a second, and a full disk would bury the log.
+// training run sends several batches a second, and a full disk would bury the log. Reads that
+// meet one (a page damaged under a running server) are reported the same way.
 import type { StoreFault } from './store-fault.ts';
 
 /** Where the lines go: stderr for `gradpilot serve`, the debug log otherwise. */
@@ -48,6 +49,15 @@ export class WriteHealth {
       `cannot write: ${fault.problem}. Writes are answered ${fault.status} (SDKs keep their steps and send them again) ` +
         `and /api/health answers 503 until a write succeeds. To fix: ${fault.remedy}.`,
     );
+  }
+
+  /** A read met a store fault (a damaged page under an export): one line a minute per what and cause. */
+  readFailed(fault: StoreFault, what: string): void {
+    const key = `${what} ${fault.code}`;
+    const now = Date.now();
+    if (now - (this.#lastReportAt.get(key) ?? -Infinity) < REPEAT_REPORT_MS) return;
+    this.#lastReportAt.set(key, now);
+    this.#report(`${what} failed: ${fault.problem}. To fix: ${fault.remedy}.`);
   }
 
   writeSucceeded(): void {

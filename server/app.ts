@@ -8,6 +8,7 @@ import type { ServerContext } from './context.ts';
 import { hasDashboard, missingDashboardMessage } from './dashboard-files.ts';
 import { refuseForeignHost, refuseForeignOrigin, requireJsonWrites } from './guard/http-guards.ts';
 import { securityHeaders } from './guard/security-headers.ts';
+import { describeFailure, type Failure } from './failure.ts';
 import { HttpError } from './http-error.ts';
 import { controllerRoutes } from './routes/controller-routes.ts';
 import { eventsRoutes } from './routes/events-routes.ts';
@@ -47,10 +48,15 @@ export function createApp(ctx: ServerContext, clientDir: string): express.Expres
 
   // Open even with a token: the SDK's probe tells "no gradpilot here" from "refused" with it.
   app.get('/api/health', function health(_req, res) {
-    res.json({ ok: true, runs: ctx.store.runs.count(), uptimeSeconds: Math.round(process.uptime()) });
+    // A store that cannot write is not healthy, although it answers: say so until it can.
+    const fault = ctx.store.writeFault();
+    const body = { ok: fault === null, runs: ctx.store.runs.count(), uptimeSeconds: Math.round(process.uptime()) };
+    if (fault) res.status(503).json({ ...body, store: 'unwritable', error: `The store cannot write: ${fault.problem}. To fix: ${fault.remedy}.` });
+    else res.json(body);
   });
   app.use(['/api', '/metrics'], requireToken(ctx.token, { publicReads: ctx.publicReads }));
   app.get('/metrics', async function metrics(_req, res) {
+    ctx.metrics.storeWritable.set(ctx.store.health.fault ? 0 : 1);
     res.set('Content-Type', ctx.metrics.registry.contentType);
     res.send(await ctx.metrics.registry.metrics());
   });
@@ -81,10 +87,15 @@ export function createApp(ctx: ServerContext, clientDir: string): express.Expres
   });
 
   app.use(function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction) {
-    const { status, message } = toHttpError(err);
+    const { status, message, cause } = toHttpError(err, ctx.store.file);
     if (status >= 500) log('%s %s failed: %O', req.method, req.originalUrl, err);
     else log('%s %s -> %d %s', req.method, req.originalUrl, status, message);
-    if (req.path.startsWith('/api/runs') && req.method !== 'GET' && status < 500) ctx.metrics.rejects.inc({ transport: 'http' });
+    if (status >= 500 && req.method === 'GET') ctx.store.noteReadFault(err, `${req.method} ${req.path}`);
+    if (req.path.startsWith('/api/runs') && req.method !== 'GET') {
+      if (cause === null) ctx.metrics.rejects.inc({ transport: 'http' });
+      else ctx.metrics.faults.inc({ transport: 'http', cause });
+    }
+    if (status === 503) res.set('Retry-After', '1');
     if (res.headersSent) {
       res.destroy();
       return;
@@ -95,14 +106,14 @@ export function createApp(ctx: ServerContext, clientDir: string): express.Expres
   return app;
 }
 
-function toHttpError(err: unknown): { status: number; message: string } {
-  if (err instanceof HttpError || err instanceof ValidationError) return { status: err.status, message: err.message };
+function toHttpError(err: unknown, dbFile: string): Pick<Failure, 'status' | 'message' | 'cause'> {
+  if (err instanceof HttpError || err instanceof ValidationError) return describeFailure(err, dbFile);
   const e = err as { status?: unknown; type?: unknown; message?: unknown; length?: unknown; limit?: unknown };
   if (e && e.type === 'entity.too.large') {
-    return { status: 413, message: `Request body too large: ${String(e.length)} bytes; the limit is ${String(e.limit)} bytes. Send smaller batches.` };
+    return { status: 413, message: `Request body too large: ${String(e.length)} bytes; the limit is ${String(e.limit)} bytes. Send smaller batches.`, cause: null };
   }
   if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
-    return { status: e.status, message: typeof e.message === 'string' ? e.message : 'Bad request' };
+    return { status: e.status, message: typeof e.message === 'string' ? e.message : 'Bad request', cause: null };
   }
-  return { status: 500, message: 'Internal server error' };
+  return describeFailure(err, dbFile);
 }

@@ -10,7 +10,14 @@ export class Metrics {
   readonly stepsIngested = new Counter({ name: 'gradpilot_steps_ingested_total', help: 'Steps stored (duplicates excluded)', labelNames: ['transport'], registers: [this.registry] });
   readonly duplicates = new Counter({ name: 'gradpilot_steps_duplicate_total', help: 'Steps received again and ignored', labelNames: ['transport'], registers: [this.registry] });
   readonly batches = new Counter({ name: 'gradpilot_batches_total', help: 'Ingest batches committed', labelNames: ['transport'], registers: [this.registry] });
-  readonly rejects = new Counter({ name: 'gradpilot_rejects_total', help: 'Requests and batches rejected as invalid', labelNames: ['transport'], registers: [this.registry] });
+  readonly rejects = new Counter({ name: 'gradpilot_rejects_total', help: 'Requests and batches rejected as invalid (4xx: the client drops them)', labelNames: ['transport'], registers: [this.registry] });
+  readonly faults = new Counter({
+    name: 'gradpilot_faults_total',
+    help: 'Write requests and batches the server failed to carry out (5xx: the client keeps them and retries), by cause: disk_full, locked, read_only, io_error, damaged, database, internal',
+    labelNames: ['transport', 'cause'],
+    registers: [this.registry],
+  });
+  readonly storeWritable = new Gauge({ name: 'gradpilot_store_writable', help: '1 while the last write succeeded, 0 after a write met a store fault', registers: [this.registry] });
   readonly events = new Counter({ name: 'gradpilot_events_total', help: 'Events detected', labelNames: ['kind'], registers: [this.registry] });
   readonly replays = new Counter({ name: 'gradpilot_replays_total', help: 'Controller replays over stored steps (resume state, what-if)', labelNames: ['kind'], registers: [this.registry] });
   readonly runs = new Gauge({ name: 'gradpilot_runs', help: 'Runs stored', registers: [this.registry] });

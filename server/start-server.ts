@@ -6,7 +6,7 @@ import { Server as IoServer } from 'socket.io';
 import { INGEST_NAMESPACE, LIVE_NAMESPACE } from '@gradpilot/sdk/protocol';
 import { createApp, MAX_BODY_BYTES } from './app.ts';
 import type { ServerContext } from './context.ts';
-import { Store } from './db/store.ts';
+import { openServerStore } from './db/open-server-store.ts';
 import { RunDetectors } from './ingest/run-detectors.ts';
 import { serverDetector } from './policy/policy-rules.ts';
 import { ReplayQueue } from './policy/replay-queue.ts';
@@ -88,7 +88,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   // ── wire the parts ──
-  const store = new Store(db);
+  // One server per file, and only a file it can write and SQLite finds sound (else it throws, naming it).
+  const store = openServerStore(db, announce ? { report: (line) => process.stderr.write(`gradpilot: ${line}\n`) } : {});
   const metrics = new Metrics();
   const activity = new RunActivity();
   let listeningPort = port;

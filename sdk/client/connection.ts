@@ -20,6 +20,14 @@ export class RefusedError extends Error {
   override name = 'RefusedError';
 }
 
+/**
+ * The server answered `{ ok: false, retry: true }` (HTTP 5xx): it could not carry out a request
+ * that was fine (disk full, database locked or read-only). Keep what was sent; send it again.
+ */
+export class ServerFaultError extends Error {
+  override name = 'ServerFaultError';
+}
+
 export interface ConnectionHooks {
   connected(): void;
   disconnected(reason: string): void;
@@ -96,7 +104,10 @@ export class Connection {
     this.#socket.connect();
   }
 
-  /** Emits an /ingest request; resolves with its result, rejects on timeout, disconnect or refusal. */
+  /**
+   * Emits an /ingest request; resolves with its result, rejects on timeout or disconnect, with
+   * a RefusedError on a refusal, or a ServerFaultError when the server could not do it now.
+   */
   request<K extends keyof IngestClientEvents>(
     event: K, payload: Parameters<IngestClientEvents[K]>[0], timeoutMs: number,
   ): Promise<ResultOf<K>> {
@@ -113,6 +124,7 @@ export class Connection {
       emit.call(timed, event, payload, (err, reply) => {
         if (err) reject(err);
         else if (reply && reply.ok) resolve(reply.result as ResultOf<K>);
+        else if (reply && reply.retry === true) reject(new ServerFaultError(reply.error));
         else reject(new RefusedError(reply ? reply.error : `no reply to "${event}"`));
       });
     });

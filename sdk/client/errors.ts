@@ -7,6 +7,7 @@ export type GradpilotErrorCode =
   | 'NON_FINITE'
   | 'RESUME_FAILED'
   | 'UNREACHABLE'
+  | 'SERVER_FAULT'
   | 'CLOSED';
 
 /**

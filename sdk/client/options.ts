@@ -49,7 +49,10 @@ export interface InitOptions {
   maxMemorySteps?: number;
   /** A batch not acknowledged within this long is sent again. Default 10000 ms. */
   ackTimeoutMs?: number;
-  /** Longest wait between reconnection attempts. Default 2000 ms. */
+  /**
+   * Longest wait between reconnection attempts, and between attempts to send again a batch the
+   * server could not store (disk full, database locked). Default 2000 ms.
+   */
   reconnectDelayMaxMs?: number;
   /** How long `init({ resume })` waits for the server's controller state. Default 30000 ms. */
   resumeTimeoutMs?: number;

@@ -54,7 +54,7 @@ export class Outbox {
     return this.#spill?.path ?? null;
   }
 
-  /** The server is unreachable: sealed batches go straight to the spill file. */
+  /** The server is unreachable, or cannot store: sealed batches go straight to the spill file. */
   away = false;
 
   constructor(runId: string, batchSize: number, maxMemorySteps: number, spill: SpillFile | null) {
@@ -139,6 +139,15 @@ export class Outbox {
       entry.inFlight = false;
       this.#toDisk(entry);
     }
+  }
+
+  /**
+   * The server could not store a batch (disk full, locked...): until it can again, everything
+   * waits on disk, as while it is unreachable, so that a crash of this process loses nothing.
+   */
+  serverFault(): void {
+    this.away = true;
+    for (const entry of this.#queue) if (!entry.inFlight) this.#toDisk(entry);
   }
 
   get idle(): boolean {

@@ -3,7 +3,7 @@
 import debug from 'debug';
 import { Controller, DEFAULT_POLICY } from '../controller/index.ts';
 import type { ControllerState, Decision, Policy } from '../controller/types.ts';
-import { Connection, RefusedError } from './connection.ts';
+import { Connection, RefusedError, ServerFaultError } from './connection.ts';
 import { ConnectionWatch, type ConnectionProblem } from './connection-watch.ts';
 import { GradpilotError, NonFiniteGradientError } from './errors.ts';
 import type { ResolvedOptions } from './options.ts';
@@ -18,6 +18,10 @@ const log = debug('gradpilot:sdk:run');
 export const UNREACHABLE_AFTER_MS = 3000;
 /** Batches sent and not yet acknowledged, at most (the server benchmark streams the same way). */
 export const MAX_IN_FLIGHT = 4;
+/** First wait before a batch the server could not store is sent again; it doubles up to reconnectDelayMaxMs. */
+export const FAULT_RETRY_FIRST_MS = 250;
+/** Server faults are told on stderr at most this often. */
+export const FAULT_TELL_EVERY_MS = 60_000;
 
 /** What `run.observe` is told about one step. */
 export interface StepMetrics {
@@ -61,8 +65,9 @@ export interface RunEvents {
    */
   connection: (state: { connected: boolean; url: string; cause?: string }) => void;
   /**
-   * The server cannot be reached (`code: 'UNREACHABLE'`, with the cause) or refused something
-   * (a bad token, a rejected batch, an unknown run).
+   * The server cannot be reached (`code: 'UNREACHABLE'`, with the cause), could not store steps
+   * (`code: 'SERVER_FAULT'`: disk full, database locked...; they are kept and sent again), or
+   * refused something (a bad token, a rejected batch, an unknown run).
    */
   error: (err: Error) => void;
 }
@@ -110,6 +115,12 @@ export class Run {
   /** The server was told about the resume (it supersedes stored steps after fromStep). */
   #resumeSent: boolean;
   #resumeWaiter: { resolve: () => void; reject: (err: Error) => void } | null = null;
+  /** Batches the server could not store, until it stores (or refuses) them: while any, it faults. */
+  readonly #faulted = new Set<number>();
+  /** The wait before the next attempt while it faults. */
+  #faultDelayMs = FAULT_RETRY_FIRST_MS;
+  #faultRetry: NodeJS.Timeout | null = null;
+  #faultToldAt = -Infinity;
 
   /** @private Use `init()`. */
   constructor(o: ResolvedOptions) {
@@ -386,7 +397,10 @@ export class Run {
       this.#policies.flush();
       this.#checkIdle();
     } catch (err) {
-      if (err instanceof RefusedError || err instanceof GradpilotError) {
+      if (err instanceof ServerFaultError) {
+        // Not a refusal: the server could not do it now (handing back spilled steps, resuming).
+        this.#fail(new GradpilotError(`The server could not take run "${o.id}" now, trying again: ${err.message}`, 'SERVER_FAULT'));
+      } else if (err instanceof RefusedError || err instanceof GradpilotError) {
         this.#fail(err);
         if (!this.#resumed) this.#resumeWaiter?.reject(new GradpilotError(`Could not resume run "${o.id}": ${err.message}`, 'RESUME_FAILED', { cause: err }));
       } else {
@@ -412,19 +426,28 @@ export class Run {
   }
 
   #pump(): void {
-    if (!this.#ready) return;
-    for (const { seq, batch } of this.#outbox.takeSendable(MAX_IN_FLIGHT)) {
+    if (!this.#ready || this.#faultRetry !== null) return;
+    // While the server faults, one batch at a time finds out whether it can store again.
+    for (const { seq, batch } of this.#outbox.takeSendable(this.#faulted.size > 0 ? 1 : MAX_IN_FLIGHT)) {
       const generation = this.#generation;
       this.#conn.request('steps', batch, this.#o.ackTimeoutMs).then(
         () => {
           this.#outbox.ack(seq);
+          this.#faultOver(seq);
           this.#pump();
           this.#checkIdle();
         },
         (err: Error) => {
-          if (err instanceof RefusedError) {
+          if (err instanceof ServerFaultError) {
+            // The batch was fine; keep it (on disk) and send it again after a backoff.
+            if (generation !== this.#generation) return; // a reconnect already resent it
+            this.#outbox.retry(seq);
+            this.#serverFault(seq, err);
+          } else if (err instanceof RefusedError) {
             this.#outbox.reject(seq);
+            this.#faultOver(seq);
             this.#fail(new GradpilotError(`The server refused steps of run "${this.id}": ${err.message}`, 'INVALID_STEP'));
+            this.#pump(); // its place in flight is free for the next batch
             this.#checkIdle();
           } else if (generation === this.#generation) {
             log('batch %d: %s, sending again', seq, err.message);
@@ -434,6 +457,40 @@ export class Run {
         },
       );
     }
+  }
+
+  /** Batch `seq` met a server fault: spill, report once per episode, retry with a doubling wait. */
+  #serverFault(seq: number, err: ServerFaultError): void {
+    const first = this.#faulted.size === 0;
+    this.#faulted.add(seq);
+    this.#outbox.serverFault();
+    if (first || this.#lastErrorCode !== 'SERVER_FAULT') {
+      this.#fail(new GradpilotError(`The server could not store steps of run "${this.id}" (kept, and sent again): ${err.message}`, 'SERVER_FAULT'));
+    }
+    // On stderr once a minute at most: a server whose disk is nearly full fails every other batch.
+    if (first && !this.#o.quiet && !this.#closed && Date.now() - this.#faultToldAt >= FAULT_TELL_EVERY_MS) {
+      this.#faultToldAt = Date.now();
+      const keptIn = this.#outbox.spillPath ?? `memory (at most ${this.#o.maxMemorySteps} steps; older ones are dropped)`;
+      process.stderr.write(`gradpilot: ${this.#lastError} Training goes on: steps are kept in ${keptIn} and sent again until the server stores them. (quiet: true silences this.)\n`);
+    }
+    if (this.#faultRetry !== null) return;
+    const delay = this.#faultDelayMs;
+    this.#faultDelayMs = Math.min(delay * 2, Math.max(this.#o.reconnectDelayMaxMs, FAULT_RETRY_FIRST_MS));
+    log('server fault on batch %d, sending again in %d ms: %s', seq, delay, err.message);
+    this.#faultRetry = setTimeout(() => {
+      this.#faultRetry = null;
+      this.#pump();
+    }, delay);
+    this.#faultRetry.unref();
+  }
+
+  /** Batch `seq` got its answer; once every faulted batch has one, the fault is over. */
+  #faultOver(seq: number): void {
+    if (!this.#faulted.delete(seq) || this.#faulted.size > 0) return;
+    log('the server stores steps again (batch %d)', seq);
+    this.#faultDelayMs = FAULT_RETRY_FIRST_MS;
+    this.#outbox.away = false;
+    if (this.#lastErrorCode === 'SERVER_FAULT') this.#lastError = this.#lastErrorCode = null;
   }
 
   #isIdle(): boolean {

@@ -49,7 +49,10 @@ export async function probeServer(url: string, timeoutMs: number): Promise<strin
   } catch {
     // not JSON: not ours
   }
-  if (res.ok && typeof body === 'object' && body !== null && (body as { ok?: unknown }).ok === true) return null;
+  // A gradpilot server whose store cannot write answers 503 { ok: false, store: 'unwritable' }:
+  // still a gradpilot server, and reachable.
+  const ours = typeof body === 'object' && body !== null && ((body as { ok?: unknown }).ok === true || (body as { store?: unknown }).store === 'unwritable');
+  if (ours) return null;
   return `not a gradpilot server: GET ${url}/api/health answered HTTP ${res.status}` +
     (res.headers.get('content-type') ? ` (${res.headers.get('content-type')})` : '');
 }

@@ -7,8 +7,21 @@ import type { WireNumber } from './wire-number.ts';
 export const INGEST_NAMESPACE = '/ingest';
 export const LIVE_NAMESPACE = '/live';
 
+/**
+ * A request that failed. Without `retry` it was refused (invalid, unknown run, too large; HTTP
+ * would say 4xx): sending it again cannot help. With `retry: true` the server could not carry
+ * it out (disk full, database locked or read-only, I/O error, a bug; HTTP 5xx): the request
+ * was fine, so the client keeps it and sends it again later. Servers before this field send
+ * neither, which reads as refused.
+ */
+export interface AckFailure {
+  ok: false;
+  error: string;
+  retry?: true;
+}
+
 /** Acknowledgement of every /ingest request: the result, or an error naming the problem. */
-export type Ack<T> = (reply: { ok: true; result: T } | { ok: false; error: string }) => void;
+export type Ack<T> = (reply: { ok: true; result: T } | AckFailure) => void;
 
 export interface JoinRequest {
   runId: string;

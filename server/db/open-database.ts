@@ -6,6 +6,8 @@ import Database from 'better-sqlite3';
 import { ensureColumns } from './ensure-columns.ts';
 import createDebug from 'debug';
 import { createOwnerOnly, restrictToOwner } from './owner-only-files.ts';
+import { DatabaseFileError, checkOpenDatabase } from './check-database.ts';
+import { BUSY_TIMEOUT_MS } from './store-fault.ts';
 
 const log = createDebug('gradpilot:db');
 
@@ -126,9 +128,28 @@ CREATE TABLE IF NOT EXISTS superseded_steps (
 
 export type Db = Database.Database;
 
-export function openDatabase(file: string): Db {
+export interface OpenOptions {
+  /** Refuse a damaged or unwritable file before anything writes (what a server does). */
+  verify?: boolean;
+}
+
+export function openDatabase(file: string, { verify = false }: OpenOptions = {}): Db {
   createOwnerOnly(file);
-  const db = new Database(file);
+  let db: Db;
+  try {
+    // A write waits this long for another process's lock (with BEGIN IMMEDIATE, see Store).
+    db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+  } catch (err) {
+    throw new DatabaseFileError(`Cannot open the database ${file}: ${(err as Error).message}. Check that its folder exists and is writable, or pass another --db.`, { cause: err });
+  }
+  if (verify) {
+    try {
+      checkOpenDatabase(db, file);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
   db.pragma('journal_mode = WAL');
   // WAL + NORMAL: a commit survives a process crash; only an OS crash may lose the last ones.
   db.pragma('synchronous = NORMAL');

@@ -25,29 +25,38 @@ function drained(out: Writable): Promise<void> {
   });
 }
 
+/** One page of rows as CSV lines, and the last step in it (null: no rows left). */
+function csvPage(store: Store, rid: number, layers: [string, number][], after: number): { chunk: string; last: number | null; full: boolean } {
+  const rows = store.steps.rawRange(rid, after + 1, Number.MAX_SAFE_INTEGER, PAGE);
+  if (rows.length === 0) return { chunk: '', last: null, full: false };
+  const first = rows[0].step;
+  const last = rows[rows.length - 1].step;
+  const layerValues = layers.map(([, idx]) => new Map(store.steps.layerRange(rid, idx, first, last).map((r) => [r.step, r.value])));
+  let chunk = '';
+  for (const r of rows) {
+    const s = decodeRow(r);
+    let line = String(s.step);
+    for (const v of s.values) line += ',' + formatCsvNumber(v);
+    line += ',' + (s.action ?? ''); // apply | clip | skip, decoded from a number: never user text
+    for (const m of layerValues) line += ',' + formatCsvNumber(m.get(s.step));
+    chunk += line + '\r\n';
+  }
+  return { chunk, last, full: rows.length === PAGE };
+}
+
+/**
+ * Writes the run as CSV. Nothing is written until the header and the first page have been
+ * read, so a store that fails at once (a damaged file) throws before the first byte and an
+ * HTTP caller can still answer with an error status; a failure after that throws mid-stream.
+ */
 export async function writeRunCsv(store: Store, rid: number, out: Writable): Promise<void> {
   const layers = [...store.steps.layerNames(rid).entries()].sort((a, b) => a[1] - b[1]);
   const header = [...CSV_COLUMNS, ...layers.map(([name]) => name)].map(csvText).join(',');
-  if (!out.write(header + '\r\n')) await drained(out);
-  let after = -1;
-  for (;;) {
+  let page = csvPage(store, rid, layers, -1);
+  if (!out.write(header + '\r\n' + page.chunk)) await drained(out);
+  while (page.full && page.last !== null) {
     if (out.destroyed) return;
-    const rows = store.steps.rawRange(rid, after + 1, Number.MAX_SAFE_INTEGER, PAGE);
-    if (rows.length === 0) return;
-    const first = rows[0].step;
-    const last = rows[rows.length - 1].step;
-    const layerValues = layers.map(([, idx]) => new Map(store.steps.layerRange(rid, idx, first, last).map((r) => [r.step, r.value])));
-    let chunk = '';
-    for (const r of rows) {
-      const s = decodeRow(r);
-      let line = String(s.step);
-      for (const v of s.values) line += ',' + formatCsvNumber(v);
-      line += ',' + (s.action ?? ''); // apply | clip | skip, decoded from a number: never user text
-      for (const m of layerValues) line += ',' + formatCsvNumber(m.get(s.step));
-      chunk += line + '\r\n';
-    }
-    after = last;
-    if (!out.write(chunk)) await drained(out);
-    if (rows.length < PAGE) return;
+    page = csvPage(store, rid, layers, page.last);
+    if (page.chunk !== '' && !out.write(page.chunk)) await drained(out);
   }
 }

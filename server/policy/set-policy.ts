@@ -35,7 +35,7 @@ export function setPolicy(ctx: ServerContext, run: RunRow, policy: Policy, effec
       `Expected "effectiveStep" to be after the run's last stored step ${current.last_step} (a policy cannot change the past); omit it to use ${fallback}`,
     );
   }
-  const version = ctx.store.policies.add(run.rid, policy, step, author, new Date().toISOString());
+  const version = ctx.store.transaction(() => ctx.store.policies.add(run.rid, policy, step, author, new Date().toISOString()));
   ctx.detectors.reset(run.rid); // its spikeZ / explosionFactor may have changed
   ctx.pushPolicy(run.id, version);
   ctx.live.policy(run.id, version);

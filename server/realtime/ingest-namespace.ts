@@ -4,10 +4,11 @@
 // (or `auth: { token }`).
 import type { Namespace, Socket } from 'socket.io';
 import createDebug from 'debug';
-import type { IngestClientEvents, IngestServerEvents, Ack } from '@gradpilot/sdk/protocol';
+import type { IngestClientEvents, IngestServerEvents, Ack, AckFailure } from '@gradpilot/sdk/protocol';
 import { ValidationError, describe, isPlainObject, parseName, parseStep, validateColumnarBatch } from '@gradpilot/sdk/protocol';
 import { handshakeToken, tokenProblem } from '../auth.ts';
 import type { ServerContext } from '../context.ts';
+import { describeFailure, type Failure } from '../failure.ts';
 import { HttpError } from '../http-error.ts';
 import { ingestBatch } from '../ingest/ingest-batch.ts';
 import { runRoom } from './live-broadcaster.ts';
@@ -22,10 +23,16 @@ export interface IngestHandlers {
   extend?: (socket: IngestSocket) => void;
 }
 
-function errorMessage(err: unknown): string {
-  if (err instanceof ValidationError || err instanceof HttpError) return err.message;
-  log('internal error: %O', err);
-  return 'Internal server error';
+/** The error reply: `retry: true` marks a server fault (the request was fine; send it again). */
+function failureReply(failure: Failure): AckFailure {
+  return failure.retry ? { ok: false, error: failure.message, retry: true } : { ok: false, error: failure.message };
+}
+
+/** What went wrong; a server fault is logged whole (a client error is only answered). */
+function failureOf(ctx: ServerContext, err: unknown): Failure {
+  const failure = describeFailure(err, ctx.store.file);
+  if (failure.cause !== null) log('fault: %O', err);
+  return failure;
 }
 
 // A request without an ack callback (fire and forget) is still carried out; it just gets no
@@ -45,27 +52,37 @@ function replier<T>(ack: unknown): Ack<T> {
   };
 }
 
-/** Runs `fn` and acks its result, or an error naming the problem; never throws into socket.io. */
-export function answer<T>(ack: unknown, fn: () => T, onReject?: () => void): void {
+/**
+ * Runs `fn` and acks its result, or an error naming the problem (with `retry: true` for a
+ * server fault); never throws into socket.io. `onFailure` counts it.
+ */
+export function answer<T>(ctx: ServerContext, ack: unknown, fn: () => T, onFailure?: (failure: Failure) => void): void {
   const reply = replier<T>(ack);
   let result: T;
   try {
     result = fn();
   } catch (err) {
-    onReject?.();
-    reply({ ok: false, error: errorMessage(err) });
+    const failure = failureOf(ctx, err);
+    onFailure?.(failure);
+    reply(failureReply(failure));
     return;
   }
   reply({ ok: true, result });
 }
 
 /** As `answer`, for work that yields to the event loop on the way (replaying a run). */
-export function answerLater<T>(ack: unknown, fn: () => Promise<T>): void {
+export function answerLater<T>(ctx: ServerContext, ack: unknown, fn: () => Promise<T>): void {
   const reply = replier<T>(ack);
   new Promise<T>((resolve) => resolve(fn())).then(
     (result) => reply({ ok: true, result }),
-    (err: unknown) => reply({ ok: false, error: errorMessage(err) }),
+    (err: unknown) => reply(failureReply(failureOf(ctx, err))),
   );
+}
+
+/** Counts a failed batch: a client error as a reject, a server fault by its cause. */
+function countFailure(ctx: ServerContext, failure: Failure): void {
+  if (failure.cause === null) ctx.metrics.rejects.inc({ transport: 'socket' });
+  else ctx.metrics.faults.inc({ transport: 'socket', cause: failure.cause });
 }
 
 export function parseRank(value: unknown, field: string): number {
@@ -90,7 +107,7 @@ export function setupIngestNamespace(ns: IngestNamespace, ctx: ServerContext, ha
     log('connected %s', socket.id);
 
     socket.on('join', (req, ack) =>
-      answer(ack, () => {
+      answer(ctx, ack, () => {
         if (!isPlainObject(req)) throw new ValidationError(`Expected { runId, rank, worldSize }, got ${describe(req)}`);
         const runId = parseName(req.runId, 'runId') as string;
         parseRank(req.rank, 'rank');
@@ -109,6 +126,7 @@ export function setupIngestNamespace(ns: IngestNamespace, ctx: ServerContext, ha
 
     socket.on('steps', (batch, ack) =>
       answer(
+        ctx,
         ack,
         () => {
           const valid = validateColumnarBatch(batch);
@@ -116,12 +134,12 @@ export function setupIngestNamespace(ns: IngestNamespace, ctx: ServerContext, ha
           if (!run) throw new HttpError(404, `Unknown run "${valid.runId}": create it with POST /api/runs first`);
           return ingestBatch(ctx, run, valid.columns, 'socket');
         },
-        () => ctx.metrics.rejects.inc({ transport: 'socket' }),
+        (failure) => countFailure(ctx, failure),
       ),
     );
 
     socket.on('policyAck', (req, ack) =>
-      answer(ack, () => {
+      answer(ctx, ack, () => {
         if (!isPlainObject(req)) throw new ValidationError(`Expected { runId, version, rank, appliedAtStep, late }, got ${describe(req)}`);
         const runId = parseName(req.runId, 'runId') as string;
         const run = ctx.store.runs.byId(runId);
@@ -131,7 +149,8 @@ export function setupIngestNamespace(ns: IngestNamespace, ctx: ServerContext, ha
         const rank = parseRank(req.rank, 'rank');
         const appliedAtStep = parseStep(req.appliedAtStep, 'appliedAtStep');
         if (typeof req.late !== 'boolean') throw new ValidationError(`Expected "late" to be true or false, got ${describe(req.late)}`);
-        ctx.store.policies.ack(run.rid, version, rank, appliedAtStep, req.late, new Date().toISOString());
+        const late = req.late;
+        ctx.store.transaction(() => ctx.store.policies.ack(run.rid, version, rank, appliedAtStep, late, new Date().toISOString()));
         ctx.live.policy(runId, ctx.store.policies.get(run.rid, version)!);
         return null;
       }),

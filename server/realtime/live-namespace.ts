@@ -28,7 +28,7 @@ export function setupLiveNamespace(ns: LiveNamespace, ctx: ServerContext): void 
     ctx.metrics.dashboards.inc();
     log('connected %s', socket.id);
     socket.on('subscribe', (req, ack) =>
-      answer(ack, () => {
+      answer(ctx, ack, () => {
         const runId = runIdOf(req);
         if (!ctx.store.runs.byId(runId)) throw new HttpError(404, `Unknown run "${runId}"`);
         void socket.join(runRoom(runId));

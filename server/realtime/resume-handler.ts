@@ -9,7 +9,7 @@ import { answerLater } from './ingest-namespace.ts';
 
 export function registerResume(socket: Socket<IngestClientEvents, IngestServerEvents>, ctx: ServerContext): void {
   socket.on('resume', (req, ack) =>
-    answerLater(ack, async () => {
+    answerLater(ctx, ack, async () => {
       if (!isPlainObject(req)) throw new ValidationError(`Expected { runId, fromStep? }, got ${describe(req)}`);
       const runId = parseName(req.runId, 'runId') as string;
       const fromStep = req.fromStep === undefined || req.fromStep === null ? undefined : parseStep(req.fromStep, 'fromStep');

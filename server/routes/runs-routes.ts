@@ -81,7 +81,7 @@ export function runsRoutes(ctx: ServerContext): Router {
 
   router.post('/api/runs/:id/finish', function finishRun(req, res) {
     const run = findRun(ctx, param(req, 'id'));
-    ctx.store.runs.finish(run.rid, new Date().toISOString());
+    ctx.store.transaction(() => ctx.store.runs.finish(run.rid, new Date().toISOString()));
     ctx.live.queueRun(run.id);
     res.json(summary(run.id));
   });

@@ -1,0 +1,68 @@
+// SQLite errors that say the store cannot do its job right now (disk full, locked, read-only,
+// I/O error, damaged), as opposed to a bug or a bad request. The request that met one was
+// fine: it is answered 5xx (socket: `retry: true`) and the client keeps it and sends it again.
+import Database from 'better-sqlite3';
+
+/** How long a write waits for another process's lock before it fails with SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 2000;
+
+export type FaultCause = 'disk_full' | 'locked' | 'read_only' | 'io_error' | 'damaged' | 'database';
+
+export interface StoreFault {
+  cause: FaultCause;
+  /** SQLite's (extended) result code, e.g. SQLITE_FULL, SQLITE_IOERR_WRITE. */
+  code: string;
+  /** 503 for what passes once an operator acts (space freed, lock released), 500 otherwise. */
+  status: 503 | 500;
+  /** What is wrong, naming the file: "the disk holding /data/gradpilot.db is full (SQLITE_FULL)". */
+  problem: string;
+  /** What the operator can do about it. */
+  remedy: string;
+}
+
+// Extended codes share the primary code's prefix (SQLITE_IOERR_WRITE, SQLITE_BUSY_SNAPSHOT...).
+const CAUSES: [prefix: string, cause: FaultCause][] = [
+  ['SQLITE_FULL', 'disk_full'],
+  ['SQLITE_BUSY', 'locked'],
+  ['SQLITE_LOCKED', 'locked'],
+  ['SQLITE_READONLY', 'read_only'],
+  ['SQLITE_IOERR', 'io_error'],
+  ['SQLITE_CANTOPEN', 'io_error'],
+  ['SQLITE_PROTOCOL', 'io_error'],
+  ['SQLITE_CORRUPT', 'damaged'],
+  ['SQLITE_NOTADB', 'damaged'],
+  ['SQLITE_NOMEM', 'database'],
+];
+
+function describeFault(cause: FaultCause, code: string, file: string): Pick<StoreFault, 'problem' | 'remedy'> {
+  switch (cause) {
+    case 'disk_full':
+      return { problem: `the disk holding ${file} is full (${code})`, remedy: 'free space on that disk' };
+    case 'locked':
+      return {
+        problem: `${file} is locked by another process for over ${BUSY_TIMEOUT_MS} ms (${code})`,
+        remedy: 'stop the other program writing to it (one gradpilot server per database)',
+      };
+    case 'read_only':
+      return { problem: `${file} cannot be written (${code})`, remedy: 'make the file and its folder writable for the server, then restart it' };
+    case 'io_error':
+      return { problem: `reading or writing ${file} failed with an I/O error (${code})`, remedy: 'check the disk and the kernel log' };
+    case 'damaged':
+      return {
+        problem: `${file} is damaged (${code})`,
+        remedy: `stop the server and restore a backup, or salvage it with \`sqlite3 ${file} .recover\``,
+      };
+    default:
+      return { problem: `the database ${file} failed (${code})`, remedy: 'see the server log' };
+  }
+}
+
+/** The store fault `err` is, or null for anything else (a bug, a constraint, a bad request). */
+export function storeFault(err: unknown, file: string): StoreFault | null {
+  if (!(err instanceof Database.SqliteError)) return null;
+  const code = err.code;
+  const match = CAUSES.find(([prefix]) => code === prefix || code.startsWith(prefix + '_'));
+  if (!match) return null;
+  const cause = match[1];
+  return { cause, code, status: cause === 'damaged' || cause === 'database' ? 500 : 503, ...describeFault(cause, code, file) };
+}

@@ -12,6 +12,7 @@ import { PolicyFollower } from './policy-follower.ts';
 import type { AppliedPolicy } from './policy-schedule.ts';
 import { OrphanSpills } from './orphan-spills.ts';
 import { SpillFile } from './spill-file.ts';
+import { emitStepEvents, type StepEventListener } from './step-events.ts';
 
 const log = debug('gradpilot:sdk:run');
 /** How long the server may be away before the user is told: a restart takes less. */
@@ -65,6 +66,12 @@ export interface RunEvents {
    * (a bad token, a rejected batch, an unknown run).
    */
   error: (err: Error) => void;
+  /**
+   * The run's own controller flagged this step (`spike`, `explosion`, `nonfinite`): called
+   * synchronously inside `observe()`, after the step was recorded and before it returns, once
+   * per event. A listener that throws makes `observe()` throw that error.
+   */
+  event: StepEventListener;
 }
 
 /**
@@ -95,7 +102,7 @@ export class Run {
   readonly #watch: ConnectionWatch;
   readonly #timer: NodeJS.Timeout;
   readonly #listeners: { [K in keyof RunEvents]: Set<RunEvents[K]> } = {
-    policy: new Set(), connection: new Set(), error: new Set(),
+    policy: new Set(), connection: new Set(), error: new Set(), event: new Set(),
   };
   #lastStep: number | null = null;
   #ready = false;
@@ -195,6 +202,7 @@ export class Run {
     if (this.rank === 0 && this.#outbox.record(step, gradNorm, loss, lr, d.threshold, d.coef, d.action, layers)) {
       this.#pump();
     }
+    if (d.events.length > 0 && this.#listeners.event.size > 0) emitStepEvents(this.#listeners.event, d, loss ?? null);
     if (this.#controller.policy.onNonFinite === 'raise' && d.events.includes('nonfinite')) {
       throw new NonFiniteGradientError(step, gradNorm, loss ?? null);
     }
@@ -240,6 +248,9 @@ export class Run {
    *
    * @example
    * run.on('policy', (p) => console.log(`policy v${p.version} from step ${p.appliedAtStep}`));
+   * run.on('event', (e) => {
+   *   if (e.kind === 'explosion') restoreLastGoodWeights(); // still inside this step's observe()
+   * });
    */
   on<K extends keyof RunEvents>(event: K, listener: RunEvents[K]): () => void {
     this.#listeners[event].add(listener);

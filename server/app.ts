@@ -7,6 +7,7 @@ import { requireTokenForWrites } from './auth.ts';
 import type { ServerContext } from './context.ts';
 import { hasDashboard, missingDashboardMessage } from './dashboard-files.ts';
 import { HttpError } from './http-error.ts';
+import { alertRoutes } from './routes/alert-routes.ts';
 import { controllerRoutes } from './routes/controller-routes.ts';
 import { eventsRoutes } from './routes/events-routes.ts';
 import { exportRoutes } from './routes/export-routes.ts';
@@ -57,6 +58,7 @@ export function createApp(ctx: ServerContext, clientDir: string): express.Expres
   app.use(policyRoutes(ctx));
   app.use(exportRoutes(ctx));
   app.use(controllerRoutes(ctx));
+  app.use(alertRoutes(ctx));
   app.use('/api', function unknownEndpoint(req, _res, next) {
     next(new HttpError(404, `Unknown endpoint ${req.method} ${req.originalUrl}`));
   });

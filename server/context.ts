@@ -1,5 +1,6 @@
 // What the routes and socket handlers share: the store and the live machinery of one server.
 import type { PolicyVersion } from '@gradpilot/sdk/protocol';
+import type { Alerts } from './alerts/alerts.ts';
 import type { Store } from './db/store.ts';
 import type { RunDetectors } from './ingest/run-detectors.ts';
 import type { Metrics } from './metrics.ts';
@@ -21,4 +22,6 @@ export interface ServerContext {
   /** Sends a new policy version to every SDK socket of the run (set once /ingest exists). */
   pushPolicy: (runId: string, version: PolicyVersion) => void;
   token: string | null;
+  /** Raises alerts (ingest, resumes, stalls, tests) and delivers them to webhooks. */
+  alerts: Alerts;
 }

@@ -4,6 +4,9 @@ import path from 'node:path';
 import createDebug from 'debug';
 import { Server as IoServer } from 'socket.io';
 import { INGEST_NAMESPACE, LIVE_NAMESPACE } from '@gradpilot/sdk/protocol';
+import { type AlertOptions, resolveAlertOptions } from './alerts/alert-options.ts';
+import { Alerts } from './alerts/alerts.ts';
+import { webhookUrlProblem } from './alerts/webhook-target.ts';
 import { createApp, MAX_BODY_BYTES } from './app.ts';
 import type { ServerContext } from './context.ts';
 import { Store } from './db/store.ts';
@@ -42,6 +45,12 @@ export interface ServerOptions {
    * its buffer no longer. Default 30000 ms.
    */
   requestTimeoutMs?: number;
+  /** Server-wide webhooks: every alert is POSTed to each (`--webhook`, GRADPILOT_WEBHOOK). */
+  webhooks?: string[];
+  /** Where users open the dashboard, for the links in alerts. Default: the URL it listens on. */
+  publicUrl?: string | null;
+  /** Cooldown, stall detection and delivery tuning (alerts/alert-options.ts). */
+  alerts?: AlertOptions;
 }
 
 export interface RunningServer {
@@ -62,7 +71,7 @@ export function isLoopback(host: string): boolean {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const {
     db, port = DEFAULT_PORT, host = DEFAULT_HOST, token = null, log: announce = false, clientDir = DEFAULT_CLIENT_DIR,
-    requestTimeoutMs = 30_000,
+    requestTimeoutMs = 30_000, webhooks = [], publicUrl = null,
   } = options;
   // ── validate options ──
   if (typeof db !== 'string' || db === '') throw new TypeError('Expected the "db" option to be a file path, e.g. "./gradpilot.db"');
@@ -71,6 +80,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw new RangeError(`Expected the "requestTimeoutMs" option to be a positive integer, got ${requestTimeoutMs}`);
   }
   if (token !== null && (typeof token !== 'string' || token === '')) throw new TypeError('Expected the "token" option to be a non-empty string or null');
+  if (!Array.isArray(webhooks)) throw new TypeError('Expected the "webhooks" option to be an array of URLs');
+  webhooks.forEach((w, i) => {
+    const problem = webhookUrlProblem(w, `the "webhooks[${i}]" option`);
+    if (problem) throw new TypeError(problem);
+  });
+  const publicUrlProblem = publicUrl === null ? null : webhookUrlProblem(publicUrl, 'the "publicUrl" option');
+  if (publicUrlProblem) throw new TypeError(publicUrlProblem);
+  const alertOptions = resolveAlertOptions(options.alerts);
   if (!isLoopback(host) && token === null) {
     throw new Error(`Refusing to listen on non-loopback host "${host}" without a token: anyone on the network could write to it. Set GRADPILOT_TOKEN (or --host 127.0.0.1).`);
   }
@@ -103,6 +120,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     replayQueue: new ReplayQueue(),
     pushPolicy: (runId, v) => ingestNs.to(runRoom(runId)).emit('policy', { runId, version: v.version, effectiveStep: v.effectiveStep, policy: v.policy }),
     token,
+    alerts: new Alerts({ store, webhooks, options: alertOptions, changed: (alert) => liveNs.emit('alert', alert) }),
   };
   metrics.runs.set(store.runs.count());
   httpServer.on('request', createApp(ctx, clientDir));
@@ -124,6 +142,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const addr = httpServer.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   const url = `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${actualPort}`;
+  ctx.alerts.start(publicUrl ?? url);
   log('listening on %s, data in %s', url, db);
   if (announce) {
     const serves = hasDashboard(clientDir) ? 'dashboard and API' : `API only: ${missingDashboardMessage(clientDir)}`;
@@ -136,6 +155,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port: actualPort,
     close() {
       closing ??= (async () => {
+        ctx.alerts.stop();
         ctx.live.flushAll();
         await new Promise<void>((resolve) => {
           io.close(() => resolve());

@@ -1,7 +1,7 @@
 // socket.io namespaces and their typed event maps, used by the server, the SDK and the
 // dashboard alike so a renamed event is a type error everywhere.
 import type { ControllerState, Decision, Policy } from '../controller/types.ts';
-import type { ColumnarBatch, IngestResult, PolicyVersion, RunEvent, RunSummary } from './api-types.ts';
+import type { Alert, ColumnarBatch, IngestResult, PolicyVersion, RunEvent, RunSummary } from './api-types.ts';
 import type { WireNumber } from './wire-number.ts';
 
 export const INGEST_NAMESPACE = '/ingest';
@@ -85,4 +85,6 @@ export interface LiveServerEvents {
   steps: (steps: LiveSteps) => void;
   events: (events: RunEvent[]) => void;
   policy: (policy: PolicyVersion & { runId: string }) => void;
+  /** To every dashboard: an alert was raised, or one of its deliveries changed (same `id`). */
+  alert: (alert: Alert) => void;
 }

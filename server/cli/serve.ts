@@ -1,20 +1,24 @@
 // `gradpilot serve`: the server and dashboard until Ctrl-C / SIGTERM, then a clean shutdown.
 import { DEFAULT_HOST, DEFAULT_PORT, startServer } from '../start-server.ts';
+import { ALERT_FLAGS, ALERT_USAGE, type AlertSettings, alertSettings } from './alert-flags.ts';
 import { ensureDashboard } from './ensure-dashboard.ts';
 import { UsageError, parseFlags } from './parse-flags.ts';
 
-const USAGE = `gradpilot serve [--port 7070] [--host 127.0.0.1] [--db ./gradpilot.db]
+const USAGE = `gradpilot serve [--port 7070] [--host 127.0.0.1] [--db ./gradpilot.db] [--webhook URL ...]
 
 Environment: GRADPILOT_PORT, GRADPILOT_HOST, GRADPILOT_DB (flags win), GRADPILOT_TOKEN
 (every write then needs "Authorization: Bearer <token>"; required for a non-loopback host).
-Logs: DEBUG=gradpilot:* for details.`;
+Logs: DEBUG=gradpilot:* for details.
+
+${ALERT_USAGE}`;
 
 export async function run(args: string[]): Promise<number> {
   let port: number;
   let host: string;
   let db: string;
+  let alerting: AlertSettings;
   try {
-    const { flags, rest } = parseFlags(args, ['port', 'host', 'db'], ['help']);
+    const { flags, rest, lists } = parseFlags(args, ['port', 'host', 'db', ...ALERT_FLAGS], ['help'], ['webhook']);
     if (flags.has('help')) {
       process.stdout.write(USAGE + '\n');
       return 0;
@@ -25,6 +29,7 @@ export async function run(args: string[]): Promise<number> {
     if (!Number.isInteger(port) || port > 65535) throw new UsageError(`Expected --port (or GRADPILOT_PORT) to be a port number 0-65535, got "${portText}"`);
     host = flags.get('host') ?? process.env.GRADPILOT_HOST ?? DEFAULT_HOST;
     db = flags.get('db') ?? process.env.GRADPILOT_DB ?? './gradpilot.db';
+    alerting = alertSettings(flags, lists, process.env);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     process.stderr.write(`gradpilot serve: ${err.message}\n\n${USAGE}\n`);
@@ -39,7 +44,7 @@ export async function run(args: string[]): Promise<number> {
   }
   let server;
   try {
-    server = await startServer({ db, port, host, token, log: true });
+    server = await startServer({ db, port, host, token, log: true, ...alerting });
   } catch (err) {
     process.stderr.write(`gradpilot serve: ${(err as Error).message}\n`);
     return 1;

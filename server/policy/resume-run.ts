@@ -19,6 +19,7 @@ export async function resumeRun(ctx: ServerContext, run: RunRow, fromStep: numbe
       ctx.replays.changed(run.rid);
       ctx.detectors.reset(run.rid);
       ctx.live.queueRun(run.id);
+      ctx.alerts.superseded(run, fromStep, superseded);
     }
   }
   return { ...(await controllerStateAfter(ctx, run, fromStep)), superseded };

@@ -15,6 +15,7 @@ import { policyRoutes } from './routes/policy-routes.ts';
 import { parseJsonBody } from './routes/request-helpers.ts';
 import { runsRoutes } from './routes/runs-routes.ts';
 import { stepsRoutes } from './routes/steps-routes.ts';
+import { stopRoutes } from './routes/stop-routes.ts';
 
 const log = createDebug('gradpilot:http');
 
@@ -59,6 +60,7 @@ export function createApp(ctx: ServerContext, clientDir: string): express.Expres
   app.use(exportRoutes(ctx));
   app.use(controllerRoutes(ctx));
   app.use(alertRoutes(ctx));
+  app.use(stopRoutes(ctx));
   app.use('/api', function unknownEndpoint(req, _res, next) {
     next(new HttpError(404, `Unknown endpoint ${req.method} ${req.originalUrl}`));
   });

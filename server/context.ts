@@ -8,6 +8,7 @@ import type { ReplayQueue } from './policy/replay-queue.ts';
 import type { SharedReplays } from './policy/shared-replays.ts';
 import type { LiveBroadcaster } from './realtime/live-broadcaster.ts';
 import type { RunActivity } from './runs/run-activity.ts';
+import type { StopRequests } from './runs/stop-requests.ts';
 
 export interface ServerContext {
   store: Store;
@@ -24,4 +25,6 @@ export interface ServerContext {
   token: string | null;
   /** Raises alerts (ingest, resumes, stalls, tests) and delivers them to webhooks. */
   alerts: Alerts;
+  /** Requests to stop a run: stored, pushed to its SDKs and dashboards, acknowledged per rank. */
+  stops: StopRequests;
 }

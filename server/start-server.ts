@@ -21,8 +21,10 @@ import { type IngestNamespace, setupIngestNamespace } from './realtime/ingest-na
 import { LiveBroadcaster, type LiveNamespace, runRoom } from './realtime/live-broadcaster.ts';
 import { setupLiveNamespace } from './realtime/live-namespace.ts';
 import { registerResume } from './realtime/resume-handler.ts';
+import { registerStopAck } from './realtime/stop-handler.ts';
 import { RunActivity } from './runs/run-activity.ts';
 import { toRunSummary } from './runs/run-summary.ts';
+import { StopRequests } from './runs/stop-requests.ts';
 
 const log = createDebug('gradpilot:server');
 
@@ -121,10 +123,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     pushPolicy: (runId, v) => ingestNs.to(runRoom(runId)).emit('policy', { runId, version: v.version, effectiveStep: v.effectiveStep, policy: v.policy }),
     token,
     alerts: new Alerts({ store, webhooks, options: alertOptions, changed: (alert) => liveNs.emit('alert', alert) }),
+    stops: new StopRequests(store, {
+      sdks: (runId, push) => ingestNs.to(runRoom(runId)).emit('stop', push),
+      dashboards: (runId, request) => liveNs.to(runRoom(runId)).emit('stop', request),
+    }),
   };
   metrics.runs.set(store.runs.count());
   httpServer.on('request', createApp(ctx, clientDir));
-  setupIngestNamespace(ingestNs, ctx, { extend: (socket) => registerResume(socket, ctx) });
+  setupIngestNamespace(ingestNs, ctx, {
+    extend: (socket) => {
+      registerResume(socket, ctx);
+      registerStopAck(socket, ctx);
+    },
+  });
   setupLiveNamespace(liveNs, ctx);
 
   try {

@@ -212,3 +212,26 @@ export interface ProjectWebhook {
   author: string;
   createdAt: string;
 }
+
+/**
+ * `POST|GET /api/runs/:id/stop`: somebody asked a run to stop (audited like policy versions).
+ * The SDK of every rank is told; the training script decides what to do.
+ */
+export interface StopRequest {
+  id: number;
+  runId: string;
+  /** Who asked: 'dashboard', 'api', or a name given in the request. */
+  author: string;
+  reason: string | null;
+  createdAt: string;
+  /** Set when a later resume of the run cleared the request; null while it is in force. */
+  clearedAt: string | null;
+  /** Each rank's receipt, with the last step it had observed then. */
+  acks: StopAck[];
+}
+
+export interface StopAck {
+  rank: number;
+  step: number | null;
+  at: string;
+}

@@ -144,6 +144,22 @@ CREATE TABLE IF NOT EXISTS alert_deliveries (
   delivered_at TEXT
 );
 CREATE INDEX IF NOT EXISTS deliveries_by_alert ON alert_deliveries (alert_id);
+CREATE TABLE IF NOT EXISTS stop_requests (
+  id INTEGER PRIMARY KEY,
+  rid INTEGER NOT NULL,
+  author TEXT NOT NULL,
+  reason TEXT,
+  created_at TEXT NOT NULL,
+  cleared_at TEXT
+);
+CREATE INDEX IF NOT EXISTS stop_requests_by_run ON stop_requests (rid, id);
+CREATE TABLE IF NOT EXISTS stop_acks (
+  stop_id INTEGER NOT NULL,
+  rank INTEGER NOT NULL,
+  step INTEGER,
+  at TEXT NOT NULL,
+  PRIMARY KEY (stop_id, rank)
+);
 CREATE TABLE IF NOT EXISTS project_webhooks (
   id INTEGER PRIMARY KEY,
   project TEXT NOT NULL,

@@ -6,6 +6,7 @@ import { EventStore } from './event-store.ts';
 import { PolicyStore } from './policy-store.ts';
 import { RunStore } from './run-store.ts';
 import { StepStore } from './step-store.ts';
+import { StopStore } from './stop-store.ts';
 import { WebhookStore } from './webhook-store.ts';
 
 /** Bump when LEVEL_WIDTHS or the rollup columns change. */
@@ -19,6 +20,7 @@ export class Store {
   readonly policies: PolicyStore;
   readonly alerts: AlertStore;
   readonly webhooks: WebhookStore;
+  readonly stops: StopStore;
   readonly #addResume;
   readonly #setResumeCount;
 
@@ -30,6 +32,7 @@ export class Store {
     this.policies = new PolicyStore(this.db);
     this.alerts = new AlertStore(this.db);
     this.webhooks = new WebhookStore(this.db);
+    this.stops = new StopStore(this.db);
     this.#migrate();
     this.#addResume = this.db.prepare('INSERT INTO resumes (rid, from_step, superseded, at) VALUES (?, ?, 0, ?)');
     this.#setResumeCount = this.db.prepare('UPDATE resumes SET superseded = ? WHERE id = ?');

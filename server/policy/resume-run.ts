@@ -13,6 +13,7 @@ import { replayController } from './replay-controller.ts';
 
 export async function resumeRun(ctx: ServerContext, run: RunRow, fromStep: number | undefined): Promise<ResumeResult & { superseded: number }> {
   let superseded = 0;
+  ctx.stops.resumed(run);
   if (fromStep !== undefined) {
     superseded = ctx.store.supersedeAfter(run.rid, fromStep, new Date().toISOString());
     if (superseded > 0) {

@@ -2,7 +2,7 @@
 // again after every reconnect (rooms do not survive a reconnect), then tells listeners so
 // they can re-fetch whatever arrived while the socket was away.
 import { io, type Socket } from 'socket.io-client';
-import type { PolicyVersion, RunEvent, RunSummary } from '@gradpilot/sdk/protocol';
+import type { Alert, PolicyVersion, RunEvent, RunSummary, StopRequest } from '@gradpilot/sdk/protocol';
 import {
   LIVE_NAMESPACE,
   type LiveClientEvents,
@@ -17,6 +17,10 @@ export interface LiveHandlers {
   steps?: (steps: LiveSteps) => void;
   events?: (events: RunEvent[]) => void;
   policy?: (policy: PolicyVersion & { runId: string }) => void;
+  /** Every alert raised, and again (same id) when one of its deliveries changes. */
+  alert?: (alert: Alert) => void;
+  /** A stop request of a subscribed run, on creation and on every rank's receipt. */
+  stop?: (request: StopRequest) => void;
   /** After a reconnect: data may have been missed, re-fetch it. */
   resync?: () => void;
 }
@@ -47,6 +51,8 @@ export class Live {
     s.on('steps', (steps) => this.#emit('steps', steps));
     s.on('events', (events) => this.#emit('events', events));
     s.on('policy', (policy) => this.#emit('policy', policy));
+    s.on('alert', (alert) => this.#emit('alert', alert));
+    s.on('stop', (request) => this.#emit('stop', request));
   }
 
   get state(): ConnectionState {

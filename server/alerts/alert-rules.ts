@@ -58,14 +58,19 @@ export class AlertRules {
     for (const e of events) {
       if (e.kind === 'explosion') add('explosion', e, `exploded at step ${e.step}`);
       else if (e.kind === 'nonfinite') {
-        const startsBurst = m.lastNonFinite === null || e.step - m.lastNonFinite >= this.#o.nonFiniteBurstGap;
-        m.lastNonFinite = Math.max(m.lastNonFinite ?? e.step, e.step);
+        const previous = m.lastNonFinite;
+        const startsBurst = previous === null || e.step - previous >= this.#o.nonFiniteBurstGap;
+        m.lastNonFinite = Math.max(previous ?? e.step, e.step);
         if (startsBurst) {
           // The norm is in the clause `add` appends; a non-finite loss with a finite norm is named.
           const cause = e.detail.startsWith('non-finite loss') ? `: ${e.detail.replace(/^non-finite /, '')}` : '';
+          // "first" is the server's first_nonfinite (of the norm); "again" needs a burst seen
+          // before (not after a restart, which forgets them).
           add('nonfinite', e, firstAt.has(e.step)
             ? `hit its first non-finite step at step ${e.step}${cause}`
-            : `has non-finite steps again from step ${e.step}${cause}`);
+            : previous !== null
+              ? `has non-finite steps again from step ${e.step}${cause}`
+              : `has a non-finite step at step ${e.step}${cause}`);
         }
       } else if (e.kind === 'spike') {
         m.spikes.push(e.step);

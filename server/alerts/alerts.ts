@@ -158,7 +158,9 @@ export class Alerts {
 
   #targets(project: string | null): DeliveryTarget[] {
     const targets: DeliveryTarget[] = this.#webhooks.map((url) => ({ url, webhookId: null }));
-    if (project !== null) for (const w of this.#store.webhooks.targets(project)) targets.push({ url: w.url, webhookId: w.id });
+    if (project === null) return targets;
+    // A project webhook that is also a server-wide one would get every alert twice.
+    for (const w of this.#store.webhooks.targets(project)) if (!this.#webhooks.includes(w.url)) targets.push({ url: w.url, webhookId: w.id });
     return targets;
   }
 

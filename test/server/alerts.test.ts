@@ -142,6 +142,18 @@ describe('webhook alerts', () => {
     ]);
   });
 
+  it('should name a non-finite loss, and send an alert once to a URL that is both server-wide and a project webhook', async () => {
+    const hook = await receiver();
+    const s = await server({ webhooks: [hook.url] });
+    expect((await call(`${s.url}/api/projects/nlp/webhooks`, 'POST', { url: hook.url })).status).toBe(201);
+    const runId = await createRun(s.url, { name: 'lm', project: 'nlp' });
+    await post(s.url, runId, [{ step: 0, gradNorm: 1.5, loss: 'NaN' }]);
+    const [got] = await hook.waitFor(1);
+    expect(got.body.text).toContain('has a non-finite step at step 0: loss NaN (gradNorm 1.5)');
+    await sleep(200);
+    expect(hook.received).toHaveLength(1);
+  });
+
   it('should keep alerts and their delivery status across a restart, and make the retries that were waiting', async () => {
     const hook = await receiver();
     hook.answers = [500];

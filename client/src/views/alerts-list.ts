@@ -1,5 +1,6 @@
 // A table of alerts, newest first, kept up to date by id: a live `alert` push replaces the
-// row of the same alert (its deliveries moved on) or adds a new one at the top.
+// row of the same alert (its deliveries moved on; never with an older state) or adds a new
+// one at the top.
 import type { Alert, AlertDelivery } from '@gradpilot/sdk/protocol';
 import { decodeNumber } from '@gradpilot/sdk/protocol';
 import { h, setText } from '../dom.ts';
@@ -13,6 +14,11 @@ export function describeDelivery(d: AlertDelivery): string {
   if (d.status === 'failed') return `${d.target}: failed (${d.lastError ?? 'no reason given'})`;
   if (d.attempts === 0) return `${d.target}: sending…`;
   return `${d.target}: attempt ${d.attempts} failed (${d.lastError ?? `HTTP ${d.lastStatus}`}), again at ${fmtTime(d.nextAttemptAt)}`;
+}
+
+/** How far an alert has got: attempts and settled deliveries only grow, so do suppressions. */
+function progress(a: Alert): number {
+  return a.suppressed + a.deliveries.reduce((n, d) => n + d.attempts + (d.status === 'pending' ? 0 : 1), 0);
 }
 
 export class AlertsList {
@@ -40,6 +46,8 @@ export class AlertsList {
 
   upsert(alert: Alert): void {
     const i = this.#alerts.findIndex((a) => a.id === alert.id);
+    // A POST's answer can arrive after the live push of a later state of the same alert.
+    if (i >= 0 && progress(alert) < progress(this.#alerts[i])) return;
     const row = this.#row(alert);
     if (i >= 0) {
       this.#alerts[i] = alert;

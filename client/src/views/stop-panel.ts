@@ -24,8 +24,11 @@ export class StopPanel {
   readonly #status: HTMLElement;
   readonly #message: HTMLElement;
   readonly #stopListening: () => void;
-  /** The newest request shown: a receipt of an older one must not replace it. */
-  #shownId = 0;
+  /**
+   * What is shown: a receipt of an older request must not replace the newest, and the POST's
+   * answer (no receipts yet) may arrive after the live push of a receipt: receipts only grow.
+   */
+  #shown: StopRequest | null = null;
 
   constructor(live: Live, runId: string) {
     this.#runId = runId;
@@ -67,8 +70,9 @@ export class StopPanel {
   }
 
   #show(r: StopRequest): void {
-    if (r.id < this.#shownId) return;
-    this.#shownId = r.id;
+    const s = this.#shown;
+    if (s && (r.id < s.id || (r.id === s.id && (r.acks.length < s.acks.length || (s.clearedAt !== null && r.clearedAt === null))))) return;
+    this.#shown = r;
     this.#status.classList.toggle('stop-in-force', r.clearedAt === null);
     setText(this.#status, describeStop(r));
   }

@@ -10,6 +10,7 @@ import { refuseForeignHost, refuseForeignOrigin, requireJsonWrites } from './gua
 import { securityHeaders } from './guard/security-headers.ts';
 import { describeFailure, type Failure } from './failure.ts';
 import { HttpError } from './http-error.ts';
+import { alertRoutes } from './routes/alert-routes.ts';
 import { controllerRoutes } from './routes/controller-routes.ts';
 import { eventsRoutes } from './routes/events-routes.ts';
 import { exportRoutes } from './routes/export-routes.ts';
@@ -17,6 +18,7 @@ import { policyRoutes } from './routes/policy-routes.ts';
 import { parseJsonBody } from './routes/request-helpers.ts';
 import { runsRoutes } from './routes/runs-routes.ts';
 import { stepsRoutes } from './routes/steps-routes.ts';
+import { stopRoutes } from './routes/stop-routes.ts';
 
 const log = createDebug('gradpilot:http');
 
@@ -69,6 +71,8 @@ export function createApp(ctx: ServerContext, clientDir: string): express.Expres
   app.use(policyRoutes(ctx));
   app.use(exportRoutes(ctx));
   app.use(controllerRoutes(ctx));
+  app.use(alertRoutes(ctx));
+  app.use(stopRoutes(ctx));
   app.use('/api', function unknownEndpoint(req, _res, next) {
     next(new HttpError(404, `Unknown endpoint ${req.method} ${req.originalUrl}`));
   });

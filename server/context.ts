@@ -1,5 +1,6 @@
 // What the routes and socket handlers share: the store and the live machinery of one server.
 import type { PolicyVersion } from '@gradpilot/sdk/protocol';
+import type { Alerts } from './alerts/alerts.ts';
 import type { Store } from './db/store.ts';
 import type { HostGuard } from './guard/host-guard.ts';
 import type { RunDetectors } from './ingest/run-detectors.ts';
@@ -8,6 +9,7 @@ import type { ReplayQueue } from './policy/replay-queue.ts';
 import type { SharedReplays } from './policy/shared-replays.ts';
 import type { LiveBroadcaster } from './realtime/live-broadcaster.ts';
 import type { RunActivity } from './runs/run-activity.ts';
+import type { StopRequests } from './runs/stop-requests.ts';
 
 export interface ServerContext {
   store: Store;
@@ -26,4 +28,8 @@ export interface ServerContext {
   publicReads: boolean;
   /** Host and Origin checks, shared by HTTP and the socket.io handshake. */
   hostGuard: HostGuard;
+  /** Raises alerts (ingest, resumes, stalls, tests) and delivers them to webhooks. */
+  alerts: Alerts;
+  /** Requests to stop a run: stored, pushed to its SDKs and dashboards, acknowledged per rank. */
+  stops: StopRequests;
 }

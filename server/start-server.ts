@@ -4,6 +4,9 @@ import path from 'node:path';
 import createDebug from 'debug';
 import { Server as IoServer } from 'socket.io';
 import { INGEST_NAMESPACE, LIVE_NAMESPACE } from '@gradpilot/sdk/protocol';
+import { type AlertOptions, resolveAlertOptions } from './alerts/alert-options.ts';
+import { Alerts } from './alerts/alerts.ts';
+import { webhookUrlProblem } from './alerts/webhook-target.ts';
 import { createApp, MAX_BODY_BYTES } from './app.ts';
 import type { ServerContext } from './context.ts';
 import { openServerStore } from './db/open-server-store.ts';
@@ -22,8 +25,10 @@ import { type IngestNamespace, setupIngestNamespace } from './realtime/ingest-na
 import { LiveBroadcaster, type LiveNamespace, runRoom } from './realtime/live-broadcaster.ts';
 import { setupLiveNamespace } from './realtime/live-namespace.ts';
 import { registerResume } from './realtime/resume-handler.ts';
+import { registerStopAck } from './realtime/stop-handler.ts';
 import { RunActivity } from './runs/run-activity.ts';
 import { toRunSummary } from './runs/run-summary.ts';
+import { StopRequests } from './runs/stop-requests.ts';
 
 const log = createDebug('gradpilot:server');
 
@@ -53,6 +58,12 @@ export interface ServerOptions {
    * its buffer no longer. Default 30000 ms.
    */
   requestTimeoutMs?: number;
+  /** Server-wide webhooks: every alert is POSTed to each (`--webhook`, GRADPILOT_WEBHOOK). */
+  webhooks?: string[];
+  /** Where users open the dashboard, for the links in alerts. Default: the URL it listens on. */
+  publicUrl?: string | null;
+  /** Cooldown, stall detection and delivery tuning (alerts/alert-options.ts). */
+  alerts?: AlertOptions;
 }
 
 export interface RunningServer {
@@ -69,7 +80,7 @@ export const DEFAULT_CLIENT_DIR = path.join(PACKAGE_ROOT, 'client', 'dist');
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const {
     db, port = DEFAULT_PORT, host = DEFAULT_HOST, token = null, publicReads = false, allowedHosts = [],
-    log: announce = false, clientDir = DEFAULT_CLIENT_DIR, requestTimeoutMs = 30_000,
+    log: announce = false, clientDir = DEFAULT_CLIENT_DIR, requestTimeoutMs = 30_000, webhooks = [], publicUrl = null,
   } = options;
   // ── validate options ──
   if (typeof db !== 'string' || db === '') throw new TypeError('Expected the "db" option to be a file path, e.g. "./gradpilot.db"');
@@ -83,6 +94,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw new TypeError('Expected the "allowedHosts" option to be an array of host names, e.g. ["gradpilot.lan"]');
   }
   const allowed: AllowedHost[] = allowedHosts.map((h) => parseAllowedHost(h));
+  if (!Array.isArray(webhooks)) throw new TypeError('Expected the "webhooks" option to be an array of URLs');
+  webhooks.forEach((w, i) => {
+    const problem = webhookUrlProblem(w, `the "webhooks[${i}]" option`);
+    if (problem) throw new TypeError(problem);
+  });
+  const publicUrlProblem = publicUrl === null ? null : webhookUrlProblem(publicUrl, 'the "publicUrl" option');
+  if (publicUrlProblem) throw new TypeError(publicUrlProblem);
+  const alertOptions = resolveAlertOptions(options.alerts);
   if (!isLoopback(host) && token === null) {
     throw new Error(`Refusing to listen on non-loopback host "${host}" without a token: anyone on the network could write to it. Set GRADPILOT_TOKEN (or --host 127.0.0.1).`);
   }
@@ -120,6 +139,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     token,
     publicReads,
     hostGuard,
+    alerts: new Alerts({ store, webhooks, options: alertOptions, changed: (alert) => liveNs.emit('alert', alert) }),
+    stops: new StopRequests(store, {
+      sdks: (runId, push) => ingestNs.to(runRoom(runId)).emit('stop', push),
+      dashboards: (runId, request) => liveNs.to(runRoom(runId)).emit('stop', request),
+    }),
   };
   metrics.runs.set(store.runs.count());
   httpServer.on('request', createApp(ctx, clientDir));
@@ -128,7 +152,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // long-polling requests too, and both would write one response.
   io.attach(httpServer);
   io.engine.on('headers', addSecurityHeaders);
-  setupIngestNamespace(ingestNs, ctx, { extend: (socket) => registerResume(socket, ctx) });
+  setupIngestNamespace(ingestNs, ctx, {
+    extend: (socket) => {
+      registerResume(socket, ctx);
+      registerStopAck(socket, ctx);
+    },
+  });
   setupLiveNamespace(liveNs, ctx);
 
   try {
@@ -147,6 +176,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   listeningPort = actualPort;
   const url = `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${actualPort}`;
+  ctx.alerts.start(publicUrl ?? url);
   log('listening on %s, data in %s', url, db);
   if (announce) {
     const serves = hasDashboard(clientDir) ? 'dashboard and API' : `API only: ${missingDashboardMessage(clientDir)}`;
@@ -159,6 +189,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port: actualPort,
     close() {
       closing ??= (async () => {
+        ctx.alerts.stop();
         ctx.live.flushAll();
         await new Promise<void>((resolve) => {
           io.close(() => resolve());

@@ -137,3 +137,6 @@ export function normalizePolicyState(body: unknown): PolicyState {
   const current = (obj.current ?? obj) as PolicyVersion;
   return { current, history: [current] };
 }
+
+/** @private For the API modules of other features (api-alerts.ts): the same errors and token handling. */
+export { request as apiRequest };

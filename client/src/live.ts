@@ -7,7 +7,7 @@
 // header on a WebSocket, so such a connection starts with HTTP long-polling, whose first
 // request (the one the server checks) carries the header, and then upgrades.
 import { io, type ManagerOptions, type Socket } from 'socket.io-client';
-import type { PolicyVersion, RunEvent, RunSummary } from '@gradpilot/sdk/protocol';
+import type { Alert, PolicyVersion, RunEvent, RunSummary, StopRequest } from '@gradpilot/sdk/protocol';
 import {
   LIVE_NAMESPACE,
   type LiveClientEvents,
@@ -22,6 +22,10 @@ export interface LiveHandlers {
   steps?: (steps: LiveSteps) => void;
   events?: (events: RunEvent[]) => void;
   policy?: (policy: PolicyVersion & { runId: string }) => void;
+  /** Every alert raised, and again (same id) when one of its deliveries changes. */
+  alert?: (alert: Alert) => void;
+  /** A stop request of a subscribed run, on creation and on every rank's receipt. */
+  stop?: (request: StopRequest) => void;
   /** After a reconnect: data may have been missed, re-fetch it. */
   resync?: () => void;
 }
@@ -63,6 +67,8 @@ export class Live {
     s.on('steps', (steps) => this.#emit('steps', steps));
     s.on('events', (events) => this.#emit('events', events));
     s.on('policy', (policy) => this.#emit('policy', policy));
+    s.on('alert', (alert) => this.#emit('alert', alert));
+    s.on('stop', (request) => this.#emit('stop', request));
   }
 
   /** Connects again with another token (the handshake is where the server checks it). */

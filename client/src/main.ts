@@ -7,6 +7,7 @@ import { parseRoute } from './router.ts';
 import { TID } from './testids.ts';
 import { askForTokenOnce, getToken, onTokenChange, promptForToken } from './token.ts';
 import { currentTheme, initTheme, onThemeChange, setTheme } from './theme.ts';
+import { alertsView } from './views/alerts-view.ts';
 import { compareView } from './views/compare-view.ts';
 import { runView } from './views/run-view.ts';
 import { runsView } from './views/runs-view.ts';
@@ -30,7 +31,7 @@ onTokenChange((token) => {
 const errorBar = h('div', { class: 'error-bar', testid: TID.error, hidden: true, role: 'alert' });
 const main = h('main');
 document.body.append(
-  h('header', { class: 'app-header' }, h('a', { href: '#/', class: 'brand' }, 'gradpilot'), h('span', { class: 'spacer' }), status, tokenButton, themeButton),
+  h('header', { class: 'app-header' }, h('a', { href: '#/', class: 'brand' }, 'gradpilot'), h('a', { href: '#/alerts', class: 'nav', testid: TID.alertsNav }, 'alerts'), h('span', { class: 'spacer' }), status, tokenButton, themeButton),
   errorBar,
   main,
 );
@@ -70,9 +71,9 @@ function route(): void {
   view?.dispose();
   ctx.showError(null);
   const r = parseRoute(location.hash);
-  view = r.name === 'run' ? runView(ctx, r.runId) : r.name === 'compare' ? compareView(ctx, r.runIds) : runsView(ctx);
+  view = r.name === 'run' ? runView(ctx, r.runId) : r.name === 'compare' ? compareView(ctx, r.runIds) : r.name === 'alerts' ? alertsView(ctx) : runsView(ctx);
   main.replaceChildren(view.el);
-  document.title = r.name === 'run' ? `${r.runId} · gradpilot` : 'gradpilot';
+  document.title = r.name === 'run' ? `${r.runId} · gradpilot` : r.name === 'alerts' ? 'alerts · gradpilot' : 'gradpilot';
   window.scrollTo(0, 0);
 }
 window.addEventListener('hashchange', route);

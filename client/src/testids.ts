@@ -43,6 +43,23 @@ export const TID = {
   whatIfRun: 'whatif-run',
   whatIfSummary: 'whatif-summary',
   whatIfMessage: 'whatif-message',
+  alertsNav: 'alerts-nav',
+  alertsPanel: 'alerts-panel',
+  alertsView: 'alerts-view',
+  alertRow: 'alert-row',
+  alertDeliveries: 'alert-deliveries',
+  alertTest: 'alert-test',
+  alertTestTarget: 'alert-test-target',
+  alertMessage: 'alert-message',
+  webhookList: 'webhook-list',
+  webhookRow: 'webhook-row',
+  webhookProject: 'webhook-project',
+  webhookUrl: 'webhook-url',
+  webhookAdd: 'webhook-add',
+  webhookRemove: 'webhook-remove',
+  stopButton: 'stop-button',
+  stopStatus: 'stop-status',
+  stopMessage: 'stop-message',
 } as const;
 
 export type TestId = (typeof TID)[keyof typeof TID];

@@ -5,7 +5,7 @@ import { io, type Socket } from 'socket.io-client';
 import debug from 'debug';
 import type { Policy } from '../controller/types.ts';
 import { INGEST_NAMESPACE } from '../protocol/socket-events.ts';
-import type { IngestClientEvents, IngestServerEvents, PolicyPush } from '../protocol/socket-events.ts';
+import type { IngestClientEvents, IngestServerEvents, PolicyPush, StopPush } from '../protocol/socket-events.ts';
 import { authHeader } from './auth-header.ts';
 import { GradpilotError } from './errors.ts';
 
@@ -36,6 +36,7 @@ export interface ConnectionHooks {
   /** The server refused the connection itself (e.g. a missing or wrong token). */
   refused(message: string): void;
   policy(push: PolicyPush): void;
+  stop(push: StopPush): void;
 }
 
 export interface CreateRunBody {
@@ -94,6 +95,7 @@ export class Connection {
       }
     });
     this.#socket.on('policy', (push) => hooks.policy(push));
+    this.#socket.on('stop', (push) => hooks.stop(push));
   }
 
   get connected(): boolean {

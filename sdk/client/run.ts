@@ -3,6 +3,7 @@
 import debug from 'debug';
 import { Controller, DEFAULT_POLICY } from '../controller/index.ts';
 import type { ControllerState, Decision, Policy } from '../controller/types.ts';
+import type { StopPush } from '../protocol/socket-events.ts';
 import { Connection, RefusedError, ServerFaultError } from './connection.ts';
 import { ConnectionWatch, type ConnectionProblem } from './connection-watch.ts';
 import { GradpilotError, NonFiniteGradientError } from './errors.ts';
@@ -12,6 +13,8 @@ import { PolicyFollower } from './policy-follower.ts';
 import type { AppliedPolicy } from './policy-schedule.ts';
 import { OrphanSpills } from './orphan-spills.ts';
 import { SpillFile } from './spill-file.ts';
+import { emitStepEvents, type StepEventListener } from './step-events.ts';
+import { StopFollower } from './stop-follower.ts';
 
 const log = debug('gradpilot:sdk:run');
 /** How long the server may be away before the user is told: a restart takes less. */
@@ -70,6 +73,18 @@ export interface RunEvents {
    * refused something (a bad token, a rejected batch, an unknown run).
    */
   error: (err: Error) => void;
+  /**
+   * The run's own controller flagged this step (`spike`, `explosion`, `nonfinite`): called
+   * synchronously inside `observe()`, after the step was recorded and before it returns, once
+   * per event. A listener that throws makes `observe()` throw that error.
+   */
+  event: StepEventListener;
+  /**
+   * Somebody asked the run to stop (the dashboard, or `POST /api/runs/:id/stop`); every rank
+   * is told, once per request, between steps. Nothing is stopped for you: finish the step,
+   * save a checkpoint, `close()`, as the script sees fit.
+   */
+  stop: (request: StopPush) => void;
 }
 
 /**
@@ -95,12 +110,13 @@ export class Run {
   readonly #o: ResolvedOptions;
   #controller: Controller;
   readonly #policies: PolicyFollower;
+  readonly #stops: StopFollower;
   readonly #outbox: Outbox;
   readonly #conn: Connection;
   readonly #watch: ConnectionWatch;
   readonly #timer: NodeJS.Timeout;
   readonly #listeners: { [K in keyof RunEvents]: Set<RunEvents[K]> } = {
-    policy: new Set(), connection: new Set(), error: new Set(),
+    policy: new Set(), connection: new Set(), error: new Set(), event: new Set(), stop: new Set(),
   };
   #lastStep: number | null = null;
   #ready = false;
@@ -149,6 +165,12 @@ export class Run {
       error: (err) => this.#fail(err),
       settled: () => this.#checkIdle(),
     });
+    this.#stops = new StopFollower(o.id, o.rank, {
+      send: (ack) => this.#conn.request('stopAck', ack, o.ackTimeoutMs),
+      told: (push) => this.#emit('stop', push),
+      error: (err) => this.#fail(err),
+      settled: () => this.#checkIdle(),
+    });
     this.#watch = new ConnectionWatch(o.url, UNREACHABLE_AFTER_MS, (problem) => this.#unreachable(problem));
     this.#conn = new Connection(o.url, o.token, o.reconnectDelayMaxMs, {
       connected: () => {
@@ -162,6 +184,7 @@ export class Run {
         this.#generation++;
         this.#ready = false;
         this.#policies.online = false;
+        this.#stops.online = false;
         this.#outbox.disconnected();
         this.#watch.disconnected();
         this.#emit('connection', { connected: false, url: o.url });
@@ -169,6 +192,7 @@ export class Run {
       attemptFailed: (message) => this.#watch.attemptFailed(message),
       refused: (message) => this.#watch.refused(message),
       policy: (push) => this.#policies.offer(push, this.#controller, this.#lastStep),
+      stop: (push) => this.#stops.offer(push, this.#lastStep),
     });
     this.#timer = setInterval(() => this.#tick(), o.flushIntervalMs);
     this.#timer.unref();
@@ -206,6 +230,7 @@ export class Run {
     if (this.rank === 0 && this.#outbox.record(step, gradNorm, loss, lr, d.threshold, d.coef, d.action, layers)) {
       this.#pump();
     }
+    if (d.events.length > 0 && this.#listeners.event.size > 0) emitStepEvents(this.#listeners.event, d, loss ?? null);
     if (this.#controller.policy.onNonFinite === 'raise' && d.events.includes('nonfinite')) {
       throw new NonFiniteGradientError(step, gradNorm, loss ?? null);
     }
@@ -215,6 +240,24 @@ export class Run {
   /** The policy in force. */
   get policy(): Policy {
     return this.#controller.policy;
+  }
+
+  /**
+   * Whether somebody asked this run to stop (the dashboard or `POST /api/runs/:id/stop`).
+   * Read it between steps; the SDK stops nothing by itself.
+   *
+   * @example
+   * for (let step = 0; step < steps && !run.stopRequested; step++) trainStep(step);
+   * saveCheckpoint();
+   * await run.close();
+   */
+  get stopRequested(): boolean {
+    return this.#stops.request !== null;
+  }
+
+  /** The latest stop request (who, when, why), or null. */
+  get stopRequest(): StopPush | null {
+    return this.#stops.request;
   }
 
   /** The server's version of the policy in force (0 until the server's first answer). */
@@ -251,6 +294,9 @@ export class Run {
    *
    * @example
    * run.on('policy', (p) => console.log(`policy v${p.version} from step ${p.appliedAtStep}`));
+   * run.on('event', (e) => {
+   *   if (e.kind === 'explosion') restoreLastGoodWeights(); // still inside this step's observe()
+   * });
    */
   on<K extends keyof RunEvents>(event: K, listener: RunEvents[K]): () => void {
     this.#listeners[event].add(listener);
@@ -373,6 +419,7 @@ export class Run {
       await this.#orphans.deliver(o.id, (batch) => this.#conn.request('steps', batch, o.ackTimeoutMs), (err, path) => {
         this.#fail(new GradpilotError(`The server refused spilled steps of run "${o.id}" from ${path}: ${err.message}`, 'INVALID_STEP'));
       });
+      const resumesNow = !this.#resumeSent;
       if (!this.#resumeSent) {
         // The server replays the run to answer (~1.6 s per million steps on a 2-core machine):
         // the resume timeout, not the batch ack timeout, or a long run would be asked again
@@ -390,11 +437,15 @@ export class Run {
       if (!current()) return;
       const { version, effectiveStep, policy } = joined.policy;
       this.#policies.offer({ runId: o.id, version, effectiveStep, policy }, this.#controller, this.#lastStep);
+      // A resume clears the stop request in force: the one the join answered with is not for this process.
+      if (joined.stop && !resumesNow) this.#stops.offer(joined.stop, this.#lastStep);
       this.#ready = true;
       this.#policies.online = true;
+      this.#stops.online = true;
       this.#outbox.away = false;
       this.#pump();
       this.#policies.flush();
+      this.#stops.flush();
       this.#checkIdle();
     } catch (err) {
       if (err instanceof ServerFaultError) {
@@ -494,7 +545,7 @@ export class Run {
   }
 
   #isIdle(): boolean {
-    return this.#outbox.idle && this.#orphans.empty && this.#policies.idle;
+    return this.#outbox.idle && this.#orphans.empty && this.#policies.idle && this.#stops.idle;
   }
 
   #checkIdle(): void {

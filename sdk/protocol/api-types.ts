@@ -156,3 +156,87 @@ export interface ReplaySummary {
   skipped: number;
   events: Record<EventKind, number>;
 }
+
+/**
+ * Why an alert went out: an explosion; a run's first non-finite step, then the first of each
+ * later burst; a burst of spikes; a run that stopped sending steps; a resume that superseded
+ * stored steps; or `POST /api/alerts/test`.
+ */
+export type AlertKind = 'explosion' | 'nonfinite' | 'spikes' | 'stall' | 'superseded' | 'test';
+
+/** The JSON body POSTed to every webhook: Slack/Mattermost's `text`, the fields beside it. */
+export interface AlertPayload {
+  /** One line for humans: the run, what happened, the step and norm, the dashboard link. */
+  text: string;
+  kind: AlertKind;
+  alertId: number;
+  runId: string | null;
+  runName: string | null;
+  project: string | null;
+  step: number | null;
+  gradNorm: WireNumber;
+  threshold: WireNumber;
+  /** The run's dashboard page (the alerts view for a test alert without a run). */
+  url: string;
+  /** When the server raised it (ISO 8601). */
+  at: string;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** One webhook's delivery of one alert. */
+export interface AlertDelivery {
+  /** The webhook's URL with its path hidden (a Slack or Mattermost webhook path is a secret). */
+  target: string;
+  /** The project webhook's id; null for a server-wide one (--webhook / GRADPILOT_WEBHOOK). */
+  webhookId: number | null;
+  status: DeliveryStatus;
+  attempts: number;
+  /** HTTP status of the last attempt; null when it got no answer. */
+  lastStatus: number | null;
+  lastError: string | null;
+  /** When the next attempt is due (pending only). */
+  nextAttemptAt: string | null;
+  deliveredAt: string | null;
+}
+
+/** `GET /api/alerts`, `GET /api/runs/:id/alerts`: what was raised and where it went. */
+export interface Alert extends AlertPayload {
+  id: number;
+  /** Alerts of this run and kind not sent because they came within the cooldown of this one. */
+  suppressed: number;
+  deliveries: AlertDelivery[];
+}
+
+/** `GET|POST /api/projects/:project/webhooks`: a webhook that gets the alerts of one project's runs. */
+export interface ProjectWebhook {
+  id: number;
+  project: string;
+  /** The URL with its path hidden, as in AlertDelivery. */
+  target: string;
+  author: string;
+  createdAt: string;
+}
+
+/**
+ * `POST|GET /api/runs/:id/stop`: somebody asked a run to stop (audited like policy versions).
+ * The SDK of every rank is told; the training script decides what to do.
+ */
+export interface StopRequest {
+  id: number;
+  runId: string;
+  /** Who asked: 'dashboard', 'api', or a name given in the request. */
+  author: string;
+  reason: string | null;
+  createdAt: string;
+  /** Set when a later resume of the run cleared the request; null while it is in force. */
+  clearedAt: string | null;
+  /** Each rank's receipt, with the last step it had observed then. */
+  acks: StopAck[];
+}
+
+export interface StopAck {
+  rank: number;
+  step: number | null;
+  at: string;
+}

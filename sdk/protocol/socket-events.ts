@@ -1,7 +1,7 @@
 // socket.io namespaces and their typed event maps, used by the server, the SDK and the
 // dashboard alike so a renamed event is a type error everywhere.
 import type { ControllerState, Decision, Policy } from '../controller/types.ts';
-import type { ColumnarBatch, IngestResult, PolicyVersion, RunEvent, RunSummary } from './api-types.ts';
+import type { Alert, ColumnarBatch, IngestResult, PolicyVersion, RunEvent, RunSummary, StopRequest } from './api-types.ts';
 import type { WireNumber } from './wire-number.ts';
 
 export const INGEST_NAMESPACE = '/ingest';
@@ -32,6 +32,12 @@ export interface JoinRequest {
 export interface JoinResult {
   policy: PolicyVersion;
   lastStep: number | null;
+  /**
+   * The run's stop request in force (see StopPush), or null. A rank that joins or reconnects
+   * after the request was made learns of it here. An SDK that resumes the run in the same
+   * handshake (`join`, then `resume`) ignores it: the resume clears it on the server.
+   */
+  stop: StopPush | null;
 }
 
 export interface PolicyPush {
@@ -47,6 +53,36 @@ export interface PolicyAckRequest {
   rank: number;
   appliedAtStep: number;
   late: boolean;
+}
+
+/**
+ * Server -> client `stop`, to every socket joined to the run (every rank), when somebody asks
+ * the run to stop (`POST /api/runs/:id/stop` or the dashboard), and in `JoinResult.stop`.
+ * The SDK only reports it (TS `run.stopRequested`, the 'stop' event; Python mirrors this); the
+ * training script decides what to do. A request is identified by `id` (unique per server):
+ * an SDK reports each id once, however often it is told (a reconnect tells it again), and
+ * acknowledges it with `stopAck`. It stays in force until the run is resumed.
+ */
+export interface StopPush {
+  runId: string;
+  id: number;
+  /** Who asked: 'dashboard', 'api', or the name given in the request. */
+  author: string;
+  reason: string | null;
+  /** When the server took the request (ISO 8601). */
+  createdAt: string;
+}
+
+/**
+ * Client -> server `stopAck`: this rank has been told of stop request `id`. `step`: the last
+ * step the rank had observed then (null before its first). Acknowledged `{ ok: true, result:
+ * null }`; the first receipt per rank is kept, so sending it again is harmless.
+ */
+export interface StopAckRequest {
+  runId: string;
+  id: number;
+  rank: number;
+  step: number | null;
 }
 
 export interface ResumeRequest {
@@ -67,11 +103,13 @@ export interface IngestClientEvents {
   steps: (batch: ColumnarBatch, ack: Ack<IngestResult>) => void;
   policyAck: (req: PolicyAckRequest, ack: Ack<null>) => void;
   resume: (req: ResumeRequest, ack: Ack<ResumeResult>) => void;
+  stopAck: (req: StopAckRequest, ack: Ack<null>) => void;
 }
 
 /** Server -> client on /ingest. */
 export interface IngestServerEvents {
   policy: (push: PolicyPush) => void;
+  stop: (push: StopPush) => void;
 }
 
 /** Live step columns pushed to dashboards (raw rows, appended to the charts). */
@@ -98,4 +136,8 @@ export interface LiveServerEvents {
   steps: (steps: LiveSteps) => void;
   events: (events: RunEvent[]) => void;
   policy: (policy: PolicyVersion & { runId: string }) => void;
+  /** To every dashboard: an alert was raised, or one of its deliveries changed (same `id`). */
+  alert: (alert: Alert) => void;
+  /** To a run's room: a stop request was made, or a rank acknowledged it (same `id`). */
+  stop: (request: StopRequest) => void;
 }

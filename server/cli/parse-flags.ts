@@ -3,8 +3,12 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export function parseFlags(args: string[], known: readonly string[], booleans: readonly string[] = []): { flags: Map<string, string>; rest: string[] } {
+/** `repeatable` flags keep every value given, in order, in `lists` (`flags` has the last one). */
+export function parseFlags(
+  args: string[], known: readonly string[], booleans: readonly string[] = [], repeatable: readonly string[] = [],
+): { flags: Map<string, string>; rest: string[]; lists: Map<string, string[]> } {
   const flags = new Map<string, string>();
+  const lists = new Map<string, string[]>();
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -24,6 +28,7 @@ export function parseFlags(args: string[], known: readonly string[], booleans: r
     const value = eq === -1 ? args[++i] : a.slice(eq + 1);
     if (value === undefined || value === '') throw new UsageError(`Option "--${name}" needs a value`);
     flags.set(name, value);
+    if (repeatable.includes(name)) lists.set(name, [...(lists.get(name) ?? []), value]);
   }
-  return { flags, rest };
+  return { flags, rest, lists };
 }

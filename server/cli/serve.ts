@@ -1,11 +1,12 @@
 // `gradpilot serve`: the server and dashboard until Ctrl-C / SIGTERM, then a clean shutdown.
 import { formatAllowedHost, parseAllowedHostList } from '../guard/allowed-hosts.ts';
 import { DEFAULT_HOST, DEFAULT_PORT, startServer } from '../start-server.ts';
+import { ALERT_FLAGS, ALERT_USAGE, type AlertSettings, alertSettings } from './alert-flags.ts';
 import { ensureDashboard } from './ensure-dashboard.ts';
 import { UsageError, parseFlags } from './parse-flags.ts';
 
 const USAGE = `gradpilot serve [--port 7070] [--host 127.0.0.1] [--db ./gradpilot.db]
-                [--allowed-hosts name[:port],...] [--public-reads]
+                [--allowed-hosts name[:port],...] [--public-reads] [--webhook URL ...]
 
   --allowed-hosts  host names it may be reached under besides 127.0.0.1, localhost and
                    [::1] (DNS-rebinding guard), and whose pages may call it
@@ -14,7 +15,9 @@ const USAGE = `gradpilot serve [--port 7070] [--host 127.0.0.1] [--db ./gradpilo
 Environment: GRADPILOT_PORT, GRADPILOT_HOST, GRADPILOT_DB, GRADPILOT_ALLOWED_HOSTS,
 GRADPILOT_PUBLIC_READS=1 (flags win), GRADPILOT_TOKEN (every request then needs
 "Authorization: Bearer <token>"; required for a non-loopback host).
-Logs: DEBUG=gradpilot:* for details.`;
+Logs: DEBUG=gradpilot:* for details.
+
+${ALERT_USAGE}`;
 
 function parseBooleanEnv(name: string): boolean {
   const text = (process.env[name] ?? '').trim().toLowerCase();
@@ -29,8 +32,9 @@ export async function run(args: string[]): Promise<number> {
   let db: string;
   let allowedHosts: string[];
   let publicReads: boolean;
+  let alerting: AlertSettings;
   try {
-    const { flags, rest } = parseFlags(args, ['port', 'host', 'db', 'allowed-hosts'], ['help', 'public-reads']);
+    const { flags, rest, lists } = parseFlags(args, ['port', 'host', 'db', 'allowed-hosts', ...ALERT_FLAGS], ['help', 'public-reads'], ['webhook']);
     if (flags.has('help')) {
       process.stdout.write(USAGE + '\n');
       return 0;
@@ -48,6 +52,7 @@ export async function run(args: string[]): Promise<number> {
       throw new UsageError((err as Error).message);
     }
     publicReads = flags.has('public-reads') || parseBooleanEnv('GRADPILOT_PUBLIC_READS');
+    alerting = alertSettings(flags, lists, process.env);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     process.stderr.write(`gradpilot serve: ${err.message}\n\n${USAGE}\n`);
@@ -62,7 +67,7 @@ export async function run(args: string[]): Promise<number> {
   }
   let server;
   try {
-    server = await startServer({ db, port, host, token, publicReads, allowedHosts, log: true });
+    server = await startServer({ db, port, host, token, publicReads, allowedHosts, log: true, ...alerting });
   } catch (err) {
     process.stderr.write(`gradpilot serve: ${(err as Error).message}\n`);
     return 1;

@@ -124,6 +124,54 @@ CREATE TABLE IF NOT EXISTS superseded_steps (
   nan INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (resume_id, step)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS alerts (
+  id INTEGER PRIMARY KEY,
+  rid INTEGER,
+  project TEXT,
+  kind TEXT NOT NULL,
+  step INTEGER,
+  payload TEXT NOT NULL,
+  suppressed INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alerts_by_run ON alerts (rid, kind, id);
+CREATE TABLE IF NOT EXISTS alert_deliveries (
+  id INTEGER PRIMARY KEY,
+  alert_id INTEGER NOT NULL,
+  webhook_id INTEGER,
+  target TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_status INTEGER,
+  last_error TEXT,
+  next_at TEXT,
+  delivered_at TEXT
+);
+CREATE INDEX IF NOT EXISTS deliveries_by_alert ON alert_deliveries (alert_id);
+CREATE TABLE IF NOT EXISTS stop_requests (
+  id INTEGER PRIMARY KEY,
+  rid INTEGER NOT NULL,
+  author TEXT NOT NULL,
+  reason TEXT,
+  created_at TEXT NOT NULL,
+  cleared_at TEXT
+);
+CREATE INDEX IF NOT EXISTS stop_requests_by_run ON stop_requests (rid, id);
+CREATE TABLE IF NOT EXISTS stop_acks (
+  stop_id INTEGER NOT NULL,
+  rank INTEGER NOT NULL,
+  step INTEGER,
+  at TEXT NOT NULL,
+  PRIMARY KEY (stop_id, rank)
+);
+CREATE TABLE IF NOT EXISTS project_webhooks (
+  id INTEGER PRIMARY KEY,
+  project TEXT NOT NULL,
+  url TEXT NOT NULL,
+  author TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  UNIQUE (project, url)
+);
 `;
 
 export type Db = Database.Database;

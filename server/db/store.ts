@@ -4,10 +4,13 @@ import type { Db } from './open-database.ts';
 import { openDatabase } from './open-database.ts';
 import { type StoreFault, storeFault } from './store-fault.ts';
 import { type FaultReporter, WriteHealth } from './write-health.ts';
+import { AlertStore } from './alert-store.ts';
 import { EventStore } from './event-store.ts';
 import { PolicyStore } from './policy-store.ts';
 import { RunStore } from './run-store.ts';
 import { StepStore } from './step-store.ts';
+import { StopStore } from './stop-store.ts';
+import { WebhookStore } from './webhook-store.ts';
 
 /** Bump when LEVEL_WIDTHS or the rollup columns change. */
 export const ROLLUP_LAYOUT_VERSION = 3;
@@ -36,6 +39,9 @@ export class Store {
   readonly steps: StepStore;
   readonly events: EventStore;
   readonly policies: PolicyStore;
+  readonly alerts: AlertStore;
+  readonly webhooks: WebhookStore;
+  readonly stops: StopStore;
   readonly #addResume;
   readonly #setResumeCount;
   readonly #onClose: (() => void) | undefined;
@@ -50,6 +56,9 @@ export class Store {
     this.steps = new StepStore(this.db);
     this.events = new EventStore(this.db);
     this.policies = new PolicyStore(this.db);
+    this.alerts = new AlertStore(this.db);
+    this.webhooks = new WebhookStore(this.db);
+    this.stops = new StopStore(this.db);
     this.#migrate();
     this.#addResume = this.db.prepare('INSERT INTO resumes (rid, from_step, superseded, at) VALUES (?, ?, 0, ?)');
     this.#setResumeCount = this.db.prepare('UPDATE resumes SET superseded = ? WHERE id = ?');

@@ -47,6 +47,7 @@ export function ingestBatch(ctx: ServerContext, run: RunRow, cols: StepColumns, 
   log('run %s: %d stored, %d duplicates, %d events via %s', run.id, result.accepted, result.duplicates, events.length, transport);
   ctx.activity.recordSteps(run.id, result.accepted);
   if (result.accepted > 0) ctx.live.queueSteps(run.id, cols, result.inserted);
+  ctx.alerts.ingested(run, cols, result.inserted, events);
   ctx.live.queueEvents(run.id, events);
   return { accepted: result.accepted, duplicates: result.duplicates, lastStep: result.lastStep };
 }

@@ -13,12 +13,14 @@ import { replayController } from './replay-controller.ts';
 
 export async function resumeRun(ctx: ServerContext, run: RunRow, fromStep: number | undefined): Promise<ResumeResult & { superseded: number }> {
   let superseded = 0;
+  ctx.stops.resumed(run);
   if (fromStep !== undefined) {
     superseded = ctx.store.supersedeAfter(run.rid, fromStep, new Date().toISOString());
     if (superseded > 0) {
       ctx.replays.changed(run.rid);
       ctx.detectors.reset(run.rid);
       ctx.live.queueRun(run.id);
+      ctx.alerts.superseded(run, fromStep, superseded);
     }
   }
   return { ...(await controllerStateAfter(ctx, run, fromStep)), superseded };

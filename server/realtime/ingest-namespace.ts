@@ -120,7 +120,7 @@ export function setupIngestNamespace(ns: IngestNamespace, ctx: ServerContext, ha
         joined.add(runId);
         ctx.activity.join(runId, socket.id);
         ctx.live.queueRun(runId);
-        return { policy, lastStep: run.last_step };
+        return { policy, lastStep: run.last_step, stop: ctx.stops.inForce(run) };
       }),
     );
 

@@ -2,7 +2,7 @@
 // breaks users' code breaks this file.
 import { describe, expectTypeOf, it } from 'vitest';
 import * as sdk from '../../sdk/index.ts';
-import type { CloseReport, Decision, InitOptions, PolicyInput, Run, StepMetrics } from '../../sdk/index.ts';
+import type { CloseReport, Decision, InitOptions, PolicyInput, Run, StepEvent, StepMetrics, StopPush } from '../../sdk/index.ts';
 import * as tfjs from '../../sdk/tfjs/index.ts';
 
 describe('public types', () => {
@@ -14,6 +14,19 @@ describe('public types', () => {
     expectTypeOf<Run['close']>().returns.resolves.toEqualTypeOf<CloseReport>();
     expectTypeOf<Decision['action']>().toEqualTypeOf<'apply' | 'clip' | 'skip'>();
     expectTypeOf<InitOptions>().toHaveProperty('url').toEqualTypeOf<string>();
+  });
+
+  it('should type the step events and stop requests', () => {
+    expectTypeOf<Run['stopRequested']>().toEqualTypeOf<boolean>();
+    expectTypeOf<Run['stopRequest']>().toEqualTypeOf<StopPush | null>();
+    expectTypeOf<StepEvent>().toEqualTypeOf<{ kind: 'nonfinite' | 'spike' | 'explosion'; step: number; gradNorm: number; loss: number | null; decision: Decision }>();
+    expectTypeOf<StopPush>().toEqualTypeOf<{ runId: string; id: number; author: string; reason: string | null; createdAt: string }>();
+    // Type-checked only, never called.
+    const subscribe = (run: Run) => {
+      run.on('event', (e) => expectTypeOf(e).toEqualTypeOf<StepEvent>());
+      run.on('stop', (s) => expectTypeOf(s).toEqualTypeOf<StopPush>());
+    };
+    void subscribe;
   });
 
   it('should accept a policy by kind with that kind\'s fields only', () => {

@@ -14,7 +14,9 @@ import { TID } from '../testids.ts';
 import { onThemeChange } from '../theme.ts';
 import { EventsList } from './events-list.ts';
 import { PolicyPanel } from './policy-panel.ts';
+import { RunAlertsPanel } from './run-alerts-panel.ts';
 import { RunHeader } from './run-header.ts';
+import { StopPanel } from './stop-panel.ts';
 import { errorText, type AppContext, type View } from './view.ts';
 import { WhatIfPanel } from './whatif-panel.ts';
 
@@ -113,6 +115,11 @@ export function runView(ctx: AppContext, runId: string): View {
       ),
     );
     const whatIf = new WhatIfPanel(model, () => norm.panel.width());
+    const stop = new StopPanel(ctx.live, runId);
+    const alerts = new RunAlertsPanel(ctx.live, runId);
+    disposers.push(() => stop.dispose(), () => alerts.dispose());
+    void stop.load();
+    void alerts.load();
 
     const follow = h('button', { type: 'button', class: 'secondary', testid: TID.followToggle }, 'following live');
     follow.addEventListener('click', () => void model.follow());
@@ -120,13 +127,13 @@ export function runView(ctx: AppContext, runId: string): View {
     const content = h(
       'div',
       {},
-      h('div', { class: 'toolbar' }, follow, h('span', { class: 'muted hint' }, 'drag to zoom · double-click for the whole run')),
+      h('div', { class: 'toolbar' }, follow, h('span', { class: 'muted hint' }, 'drag to zoom · double-click for the whole run'), stop.el),
       problem,
       h(
         'div',
         { class: 'run-grid' },
         h('div', { class: 'charts' }, ...panels.map((p) => p.el), heatmap.el),
-        h('aside', { class: 'side' }, policy.el, whatIf.el, events.el),
+        h('aside', { class: 'side' }, policy.el, whatIf.el, events.el, alerts.el),
       ),
     );
     el.append(content);

@@ -253,6 +253,8 @@ describe('webhook endpoints', () => {
     expect((await call(`${s.url}/api/projects/p/webhooks/1`, 'DELETE')).status).toBe(401);
     const ok = await call(`${s.url}/api/projects/p/webhooks`, 'POST', { url: 'http://127.0.0.1:9/x' }, { authorization: 'Bearer s3cret' });
     expect(ok.status).toBe(201);
-    expect((await call(`${s.url}/api/alerts`)).status).toBe(200);
+    // Token mode guards reads too.
+    expect((await call(`${s.url}/api/alerts`)).status).toBe(401);
+    expect((await call(`${s.url}/api/alerts`, 'GET', undefined, { authorization: 'Bearer s3cret' })).status).toBe(200);
   });
 });

@@ -72,7 +72,8 @@ describe('stop requests on the wire', () => {
     expect((await call(`${s.url}/api/runs/${runId}/stop`, 'POST', { reason: 5 }, auth)).body.error).toBe('Expected "reason" to be a string of at most 1000 characters, got 5');
     expect((await call(`${s.url}/api/runs/${runId}/stop`, 'POST', { why: 'x' }, auth)).body.error).toMatch(/^Unknown field "why" in the stop request/);
     expect((await call(`${s.url}/api/runs/nope/stop`, 'POST', {}, auth)).status).toBe(404);
-    expect((await call(`${s.url}/api/runs/${runId}/stop`)).body).toEqual([]);
+    expect((await call(`${s.url}/api/runs/${runId}/stop`)).status).toBe(401); // token mode guards reads too
+    expect((await call(`${s.url}/api/runs/${runId}/stop`, 'GET', undefined, auth)).body).toEqual([]);
     expect((await call(`${s.url}/api/runs/${runId}/stop`, 'POST', { reason: 'ok' }, auth)).status).toBe(201);
   });
 });

@@ -213,6 +213,8 @@ class Outbox:
             for entry in self._queue:
                 self._to_disk(entry)
         spill = self._spill
+        if spill is None:
+            return None  # a write failed just now (_to_disk turned spilling off): memory only
         try:
             return spill.close(keep)
         except OSError as err:

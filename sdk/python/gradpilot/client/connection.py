@@ -17,7 +17,7 @@ import urllib.request
 from typing import Callable
 
 from .errors import GradpilotError
-from ..protocol.socket_events import INGEST_NAMESPACE, POLICY
+from ..protocol.socket_events import INGEST_NAMESPACE, POLICY, STOP
 
 try:
     import engineio
@@ -157,7 +157,8 @@ class Connection:
     """``post(fn)`` runs fn on the run's I/O thread; ``on_disconnect()`` and ``on_policy(push)``
     are called there."""
 
-    def __init__(self, url: str, token: str | None, post: Callable, on_disconnect: Callable, on_policy: Callable) -> None:
+    def __init__(self, url: str, token: str | None, post: Callable, on_disconnect: Callable, on_policy: Callable,
+                 on_stop: Callable | None = None) -> None:
         self.url = url
         parts = urllib.parse.urlsplit(url)
         self.origin = f"{parts.scheme}://{parts.netloc}"
@@ -167,6 +168,7 @@ class Connection:
         self._post = post
         self._on_disconnect = on_disconnect
         self._on_policy = on_policy
+        self._on_stop = on_stop
         self._client = None
         self._lock = threading.Lock()
         self._pending: dict[int, Callable] = {}  # request id -> reply(result, error)
@@ -200,6 +202,12 @@ class Connection:
         client.on("connect_error", connect_error, namespace=INGEST_NAMESPACE)
         client.on("disconnect", disconnect, namespace=INGEST_NAMESPACE)
         client.on(POLICY, policy, namespace=INGEST_NAMESPACE)
+
+        def stop(push):
+            if self._on_stop is not None:
+                self._post(lambda: self._on_stop(push))
+
+        client.on(STOP, stop, namespace=INGEST_NAMESPACE)
         # The token goes in a header, as the TS SDK sends it: handshake payloads show up in
         # debug logs, headers do not.
         headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}

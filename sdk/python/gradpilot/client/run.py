@@ -24,8 +24,9 @@ from .options import ResolvedOptions
 from .orphan_spills import OrphanSpills
 from .outbox import Outbox
 from .policy_follower import PolicyFollower
-from ..protocol.socket_events import JOIN, POLICY_ACK, RESUME, STEPS
+from ..protocol.socket_events import JOIN, POLICY_ACK, RESUME, STEPS, STOP_ACK
 from .spill_file import SpillFile
+from .stop_follower import StopFollower
 
 log = logging.getLogger("gradpilot.client.run")
 
@@ -42,7 +43,7 @@ MAX_LAYERS = 1024
 MAX_NAME_LENGTH = 200
 MAX_STEP = 2**53 - 1
 
-EVENTS = ("policy", "connection", "error", "event")
+EVENTS = ("policy", "connection", "error", "event", "stop")
 _open_runs: set = set()
 
 
@@ -120,7 +121,11 @@ class Run:
             o.id, o.rank, send=self._send_policy_ack, applied=lambda a: self._deferred.append(("policy", a)),
             error=self._fail_locked, wake=lambda: self._loop.post(self._flush_acks),
         )
-        self._conn = Connection(o.url, o.token, self._loop.post, self._disconnected, self._policy_pushed)
+        self._stops = StopFollower(
+            o.id, o.rank, send=self._send_stop_ack, told=lambda push: self._deferred.append(("stop", push)),
+            error=lambda err: self._fail_locked(GradpilotError(f"The server refused a stop acknowledgement: {err}", "INVALID_STEP")),
+        )
+        self._conn = Connection(o.url, o.token, self._loop.post, self._disconnected, self._policy_pushed, self._stop_pushed)
         self._connector_alive = False
         self._reconnect_at = 0.0
         self._stop_event = threading.Event()
@@ -212,6 +217,27 @@ class Run:
     def policy(self) -> dict:
         """The policy in force (TS camelCase JSON)."""
         return self._controller.policy
+
+    @property
+    def stop_requested(self) -> bool:
+        """Whether somebody asked this run to stop (the dashboard or ``POST /api/runs/:id/stop``).
+        Read it between steps; the SDK stops nothing by itself.
+
+        Example::
+
+            for step, batch in enumerate(loader):
+                if run.stop_requested:
+                    save_checkpoint()
+                    break
+                train_step(batch)
+            run.close()
+        """
+        return self._stops.request is not None
+
+    @property
+    def stop_request(self) -> dict | None:
+        """The latest stop request (``runId, id, author, reason, createdAt``), or None."""
+        return self._stops.request
 
     @property
     def policy_version(self) -> int:
@@ -362,7 +388,7 @@ class Run:
         return self._orphans.add_to(self._outbox.counts())
 
     def _is_idle(self) -> bool:
-        return self._outbox.idle and self._orphans.empty and self._policies.idle
+        return self._outbox.idle and self._orphans.empty and self._policies.idle and self._stops.idle
 
     # ------------------------------------------------------------------------------------
     # The background thread's side: connecting, the handshake, sending.
@@ -446,6 +472,7 @@ class Run:
         with self._lock:
             self._ready = False
             self._policies.online = False
+            self._stops.online = False
             self._outbox.disconnected()
         log.debug("disconnected from %s", self._o.url)
         if self._stopped:
@@ -477,6 +504,8 @@ class Run:
             if not current():
                 return
             joined = self._conn.call(JOIN, {"runId": o.id, "rank": o.rank, "worldSize": o.world_size}, o.ack_timeout)
+            # A resume in this handshake clears the run's stop request on the server: ignore it then.
+            resumes_now = not self._resume_sent
             self._orphans.deliver(o.id, lambda batch: self._conn.call(STEPS, batch, o.ack_timeout), self._orphan_refused)
             if not self._resume_sent:
                 # The server replays the run to answer (seconds per million steps): the resume
@@ -496,8 +525,12 @@ class Run:
             with self._lock:
                 self._policies.offer({"runId": o.id, "version": pv["version"], "effectiveStep": pv["effectiveStep"],
                                       "policy": pv["policy"]}, self._controller, self._last_step)
+                stop = joined.get("stop") if isinstance(joined, dict) else None
+                if stop is not None and not resumes_now:
+                    self._stops.offer(stop, self._last_step)
                 self._ready = True
                 self._policies.online = True
+                self._stops.online = True
                 self._outbox.away = False
             self._emit_deferred()
             self._pump()
@@ -608,6 +641,23 @@ class Run:
     def _flush_acks(self) -> None:
         with self._lock:
             self._policies.flush()
+            self._stops.flush()
+
+    def _stop_pushed(self, push) -> None:
+        with self._lock:
+            told = self._stops.offer(push, self._last_step)
+            if told:
+                self._stops.flush()
+        self._emit_deferred()
+
+    def _send_stop_ack(self, ack: dict, done: Callable) -> None:
+        def answered(result, err) -> None:
+            with self._lock:
+                done(err)
+            self._emit_deferred()
+            self._check_idle()
+
+        self._conn.send(STOP_ACK, ack, self._o.ack_timeout, answered, self._loop.call_later)
 
     def _check_idle(self) -> None:
         with self._idle:

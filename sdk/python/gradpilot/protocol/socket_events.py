@@ -7,6 +7,8 @@ JOIN = "join"
 STEPS = "steps"
 POLICY_ACK = "policyAck"
 RESUME = "resume"
+STOP_ACK = "stopAck"
 
 # Server -> client on /ingest.
 POLICY = "policy"
+STOP = "stop"

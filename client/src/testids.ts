@@ -27,6 +27,7 @@ export const TID = {
   heatmap: 'layer-heatmap',
   heatmapFirst: 'layer-first-spike',
   logToggle: 'log-toggle',
+  scaleNote: 'scale-note',
   followToggle: 'follow-toggle',
   nonFiniteMarker: 'nonfinite-marker',
   eventMarker: 'event-marker',

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { normalizePolicyState } from '../../client/src/api.ts';
 import { firstSpike, toGrid } from '../../client/src/charts/heatmap-model.ts';
+import { decadesSpanned } from '../../client/src/charts/log-scale.ts';
 import { parseRoute } from '../../client/src/router.ts';
 import { alignWhatIf, appendLive, floorIndex, fromStepSeries } from '../../client/src/series.ts';
 import { describeAcks, describePolicy } from '../../client/src/views/policy-panel.ts';
@@ -97,6 +98,14 @@ describe('series decoding', () => {
     expect(floorIndex([0, 10, 20], -1)).toBe(-1);
     expect(alignWhatIf([0, 5, 10, 25], { step: [0, 10, 20], threshold: [1, 2, 3] })).toEqual([1, 1, 2, 3]);
     expect(alignWhatIf([0, 5], null)).toEqual([null, null]);
+  });
+});
+
+describe('chart scales', () => {
+  it('should measure the decades the positive norms span, ignoring zeros, gaps and entries past n', () => {
+    expect(decadesSpanned([[0.5, 2, null, 0], [50]], 4)).toBeCloseTo(Math.log10(2 / 0.5));
+    expect(decadesSpanned([[0.5, 2], [500, 0.01]], 2)).toBeCloseTo(Math.log10(500 / 0.5));
+    expect(decadesSpanned([[null, 0]], 2)).toBe(0);
   });
 });
 

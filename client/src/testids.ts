@@ -30,6 +30,8 @@ export const TID = {
   scaleNote: 'scale-note',
   followToggle: 'follow-toggle',
   nonFiniteMarker: 'nonfinite-marker',
+  /** A line chart's own non-finite values (a NaN loss). */
+  seriesNonFiniteMarker: 'series-nonfinite-marker',
   eventMarker: 'event-marker',
   eventsList: 'events-list',
   eventRow: 'event-row',

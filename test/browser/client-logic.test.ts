@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { normalizePolicyState } from '../../client/src/api.ts';
 import { firstSpike, toGrid } from '../../client/src/charts/heatmap-model.ts';
 import { decadesSpanned } from '../../client/src/charts/log-scale.ts';
+import { clusterMarkers } from '../../client/src/charts/marker-clusters.ts';
+import { mergeNearSpans, nonFiniteSpans } from '../../client/src/charts/nonfinite-spans.ts';
 import { parseRoute } from '../../client/src/router.ts';
 import { alignWhatIf, appendLive, floorIndex, fromStepSeries } from '../../client/src/series.ts';
 import { describeAcks, describePolicy } from '../../client/src/views/policy-panel.ts';
@@ -107,6 +109,32 @@ describe('chart scales', () => {
     expect(decadesSpanned([[0.5, 2, null, 0, 500]], 4)).toBeCloseTo(Math.log10(2 / 0.5));
     expect(decadesSpanned([[0.5, 2], [500, 0.01]], 2)).toBeCloseTo(Math.log10(500 / 0.01));
     expect(decadesSpanned([[null, 0]], 2)).toBe(0);
+  });
+});
+
+describe('diverged runs', () => {
+  it('should make one span of each run of adjacent non-finite buckets, with their count', () => {
+    const s = { step: [0, 1, 2, 3, 4, 10, 20], lastStep: [0, 1, 2, 3, 9, 19, 29] };
+    const counts = [0, 1, 1, 0, 2, 3, 0];
+    expect(nonFiniteSpans(s, (i) => counts[i])).toEqual([
+      { from: 1, to: 2, count: 2, i0: 1, i1: 2 },
+      { from: 4, to: 19, count: 5, i0: 4, i1: 5 },
+    ]);
+    // Closer than 3 px on screen (here 1 step = 1 px): one span.
+    expect(mergeNearSpans(nonFiniteSpans(s, (i) => counts[i]), (x) => x, 3)).toEqual([{ from: 1, to: 19, count: 7, i0: 1, i1: 5 }]);
+    expect(mergeNearSpans(nonFiniteSpans(s, (i) => counts[i]), (x) => 10 * x, 3)).toHaveLength(2);
+  });
+
+  it('should merge markers of one kind closer than the given pixels, counting them, and leave lone ones alone', () => {
+    const m = (x: number, kind: string) => ({ x, kind, testid: 't', title: `${kind} ${x}` });
+    const zooms: number[][] = [];
+    const out = clusterMarkers([m(10, 'spike'), m(12, 'spike'), m(11, 'explosion'), m(40, 'spike'), m(13, 'spike')], (x) => x, 5, (a, b) => zooms.push([a, b]));
+    const spikes = out.filter((o) => o.kind === 'spike');
+    expect(spikes.map((o) => [o.x, o.count ?? 1])).toEqual([[10, 3], [40, 1]]);
+    expect(spikes[0].title).toBe('3 spike markers in steps 10–13 · click to zoom in');
+    expect(out.find((o) => o.kind === 'explosion')).toEqual(m(11, 'explosion'));
+    spikes[0].onClick?.();
+    expect(zooms).toEqual([[10, 13]]);
   });
 });
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TID } from '../../client/src/testids.ts';
 import { encodeNumber } from '../../sdk/protocol/wire-number.ts';
 import { withServer, type TestServer } from '../support/server.ts';
-import { countColoredPixels, elementShot, launchChromium, openPage, screenshot } from './support/browser.ts';
+import { countColoredPixels, elementShot, launchChromium, openPage, pixelAt, restingBox, screenshot } from './support/browser.ts';
 import { createRun, makeSteps, postSteps } from './support/seed.ts';
 
 const tid = (id: string) => `[data-testid="${id}"]`;
@@ -17,6 +17,9 @@ let browser: Browser;
 let server: TestServer;
 /** 3000 steps, one 5000× spike at step 30, threshold 0.7 (about 80 % clipped), policy v2 at 1500. */
 let spikyId: string;
+/** 1000 steps: 260 Infinity norms (NaN loss) in 600–859, 20 spikes 3 steps apart from 100. */
+let divergedId: string;
+const SPIKES = Array.from({ length: 20 }, (_, i) => 100 + 3 * i);
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([withServer(), launchChromium()]);
@@ -32,6 +35,11 @@ beforeAll(async () => {
   });
   expect(res.ok, await res.text()).toBe(true);
   await postSteps(server.url, spikyId, steps.slice(1500));
+
+  divergedId = (await createRun(server.url, 'diverged', 'readable')).id;
+  const diverged = makeSteps({ steps: 1000, spikeAt: SPIKES, layers: false });
+  for (let i = 600; i < 860; i++) Object.assign(diverged[i], { gradNorm: 'Infinity', loss: 'NaN', coef: 0, action: 'skip' });
+  await postSteps(server.url, divergedId, diverged);
 });
 
 afterAll(async () => {
@@ -77,6 +85,65 @@ describe('norm chart', () => {
     await page.click(tid(TID.logToggle));
     expect(await page.locator(tid(TID.logToggle)).isChecked()).toBe(false);
     expect(await page.locator(tid(TID.scaleNote)).textContent()).toBe('');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+});
+
+describe('diverged run', () => {
+  it('should draw 260 Infinity steps as one band with a count on every chart, and merge nearby spike markers', async () => {
+    const { page, errors } = await openPage(browser, `${server.url}/#/runs/${divergedId}`);
+    const norm = page.locator(tid(TID.normChart));
+    await norm.locator('canvas').waitFor();
+    const bandMarker = norm.locator(`${tid(TID.nonFiniteMarker)}:visible`);
+    await poll(() => bandMarker.count()).toBe(1);
+    expect(await bandMarker.getAttribute('data-count')).toBe('260');
+    expect(await bandMarker.textContent()).toBe('260');
+    expect(await bandMarker.getAttribute('title')).toBe('260 non-finite gradient norms in steps 600–859');
+
+    // The band is shaded (reddish) at its middle, from the top of the plot to the bottom,
+    // on the norm chart and on the loss chart below it; outside it the plot is not.
+    const over = await restingBox(norm.locator('.u-over'));
+    const mark = await restingBox(bandMarker);
+    const mid = mark.x + mark.width / 2;
+    const reddish = ([r, g, b]: number[]) => r - Math.max(g, b) > 25;
+    for (const y of [over.y + over.height * 0.3, over.y + over.height * 0.9]) {
+      expect(reddish(await pixelAt(page, `${tid(TID.normChart)} canvas`, mid, y))).toBe(true);
+    }
+    expect(reddish(await pixelAt(page, `${tid(TID.normChart)} canvas`, over.x + over.width * 0.97, over.y + over.height * 0.3))).toBe(false);
+    const loss = page.locator(tid(TID.lossChart));
+    const lossOver = await restingBox(loss.locator('.u-over'));
+    expect(reddish(await pixelAt(page, `${tid(TID.lossChart)} canvas`, mid, lossOver.y + lossOver.height * 0.5))).toBe(true);
+    // The loss is NaN there: the loss chart marks it itself, one marker with the count.
+    const lossMarker = loss.locator(`${tid(TID.seriesNonFiniteMarker)}:visible`);
+    await poll(() => lossMarker.count()).toBe(1);
+    expect(await lossMarker.getAttribute('data-count')).toBe('260');
+    expect(await lossMarker.getAttribute('title')).toContain('non-finite loss values in steps 600–859');
+
+    // 20 spikes 3 steps apart are a few merged markers whose counts add up to the events.
+    const events = (await (await fetch(`${server.url}/api/runs/${divergedId}/events`)).json()) as { kind: string; step: number }[];
+    const spikes = events.filter((e) => e.kind === 'spike' && e.step >= 100 && e.step < 200).length;
+    expect(spikes).toBeGreaterThan(5);
+    const spikeMarkers = norm.locator(`${tid(TID.eventMarker)}[data-kind="spike"]:visible`);
+    await poll(() => spikeMarkers.count()).toBeGreaterThan(0);
+    const counts = await spikeMarkers.evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.count ?? 1)));
+    expect(counts.length).toBeLessThan(4);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(spikes);
+    await screenshot(page, 'diverged-light');
+    await elementShot(norm, 'diverged-norm-light');
+
+    // Clicking a merged marker zooms to its steps, where the spikes come apart.
+    const merged = norm.locator(`${tid(TID.eventMarker)}[data-kind="spike"][data-count]:visible`).first();
+    await merged.click();
+    await poll(() => page.locator(tid(TID.followToggle)).textContent()).toMatch(/zoomed to \d+–\d+/);
+    await poll(() => spikeMarkers.count()).toBeGreaterThan(counts.length);
+
+    await page.click(tid(TID.themeToggle));
+    await page.dblclick(`${tid(TID.normChart)} .u-over`);
+    await poll(() => page.locator(tid(TID.followToggle)).textContent()).toBe('following live');
+    await poll(() => bandMarker.count()).toBe(1);
+    await screenshot(page, 'diverged-dark');
+    await elementShot(norm, 'diverged-norm-dark');
     expect(errors).toEqual([]);
     await page.context().close();
   });

@@ -1,10 +1,16 @@
 // A small synced chart of one or more per-bucket columns (loss, learning rate, clip
-// coefficient and clipped fraction), sharing the run view's x range and cursor.
+// coefficient and clipped fraction), sharing the run view's x range and cursor. The run's
+// non-finite gradient steps are shaded here too, so a diverged stretch lines up across
+// charts; a column's own non-finite values (a NaN loss) get markers with a count.
 import uPlot from 'uplot';
 import { fmtNum } from '../format.ts';
 import type { RunData } from '../run-data.ts';
-import type { Col, PlotSeries } from '../series.ts';
+import { emptySeries, type Col, type PlotSeries } from '../series.ts';
+import { TID } from '../testids.ts';
 import type { Palette } from '../theme.ts';
+import { MarkerLayer, type Marker } from './markers.ts';
+import { drawNonFiniteBands, spanMiddle, spansOnChart } from './nonfinite-bands.ts';
+import { describeSpan } from './nonfinite-spans.ts';
 import { axis, PlotPanel, yTicks, type ZoomHandlers } from './plot-panel.ts';
 
 export interface LineDef {
@@ -14,6 +20,8 @@ export interface LineDef {
   dash?: number[];
   /** Draw as filled steps (fractions per bucket read better as area than as a zig-zag). */
   area?: boolean;
+  /** 1 where the column's value is NaN/±Inf: marked on the chart (the line has a gap there). */
+  nonFinite?: (s: PlotSeries) => number[];
 }
 
 export interface LineChartSpec extends ZoomHandlers {
@@ -29,8 +37,14 @@ export interface LineChartSpec extends ZoomHandlers {
 
 export class LineChart {
   readonly panel: PlotPanel;
+  readonly #spec: LineChartSpec;
+  /** The series and length the chart was last given (live appends grow the model's arrays). */
+  #shown: PlotSeries = emptySeries();
+  #shownLen = 0;
+  #markers: MarkerLayer | null = null;
 
   constructor(model: RunData, spec: LineChartSpec) {
+    this.#spec = spec;
     this.panel = new PlotPanel(
       {
         title: spec.title,
@@ -39,12 +53,47 @@ export class LineChart {
         data: () => {
           const s = model.series;
           const n = s.step.length;
+          this.#shown = s;
+          this.#shownLen = n;
           return [s.step.slice(0, n), ...spec.lines.map((l) => l.column(s).slice(0, n))];
         },
-        options: (pal) => options(spec, pal),
+        options: (pal) => {
+          const o = options(spec, pal);
+          o.hooks = { drawAxes: [(u) => this.#drawBehind(u, pal)], draw: [(u) => this.#draw(u)] };
+          return o;
+        },
       },
       spec,
     );
+  }
+
+  #drawBehind(u: uPlot, pal: Palette): void {
+    const s = this.#shown;
+    const n = Math.min(this.#shownLen, s.step.length);
+    drawNonFiniteBands(u, spansOnChart(u, s, (i) => s.nonFinite[i], n), pal.nonFinite, 0.7);
+  }
+
+  #draw(u: uPlot): void {
+    const s = this.#shown;
+    const n = Math.min(this.#shownLen, s.step.length);
+    const markers: Marker[] = [];
+    for (const line of this.#spec.lines) {
+      if (!line.nonFinite) continue;
+      const flags = line.nonFinite(s);
+      for (const span of spansOnChart(u, s, (i) => flags[i], n)) {
+        markers.push({
+          x: span.from,
+          at: spanMiddle(span),
+          kind: 'nonfinite',
+          testid: TID.seriesNonFiniteMarker,
+          count: span.count,
+          title: describeSpan(span, `${line.label} values`, `${line.label} is not finite`),
+        });
+      }
+    }
+    if (markers.length === 0 && !this.#markers) return;
+    if (this.#markers?.plot !== u) this.#markers = new MarkerLayer(u);
+    this.#markers.place(u, markers);
   }
 }
 

@@ -12,7 +12,10 @@ import { alignWhatIf, type Col, type PlotSeries } from '../series.ts';
 import { TID } from '../testids.ts';
 import type { Palette } from '../theme.ts';
 import { AUTO_LOG_DECADES, decadesSpanned } from './log-scale.ts';
+import { clusterMarkers } from './marker-clusters.ts';
 import { MarkerLayer, type Marker } from './markers.ts';
+import { drawNonFiniteBands, spanMiddle, spansOnChart } from './nonfinite-bands.ts';
+import { describeSpan, type NonFiniteSpan } from './nonfinite-spans.ts';
 import { noPaths, strokeOnTop } from './overlay-lines.ts';
 import { axis, PlotPanel, yTicks, type ZoomHandlers } from './plot-panel.ts';
 import { drawTickStrip, STRIP_HEIGHT } from './tick-strip.ts';
@@ -30,6 +33,8 @@ const LABEL_ROOM = 16;
 /** Series indices in the chart's data. */
 const THRESHOLD = 4;
 const WHAT_IF = 5;
+/** Event markers of one kind closer than this (CSS pixels) merge into one with a count. */
+const CLUSTER_PX = 14;
 
 export class NormChart {
   readonly panel: PlotPanel;
@@ -43,6 +48,7 @@ export class NormChart {
   #shown: PlotSeries;
   #shownLen = 0;
   #markers: MarkerLayer | null = null;
+  #spans: NonFiniteSpan[] = [];
   #painted = false;
   readonly #empty = h('div', { class: 'empty-overlay' }, 'No steps yet: waiting for the first one…');
 
@@ -144,23 +150,12 @@ export class NormChart {
     };
   }
 
-  /** Non-finite buckets as full-height lines behind the data: never a gap that looks like "no data". */
+  /** Non-finite runs of steps as bands behind the data (see nonfinite-bands.ts). */
   #drawBehind(u: uPlot, pal: Palette): void {
     const s = this.#shown;
     const n = Math.min(this.#shownLen, s.step.length);
-    const { left, top, width, height } = u.bbox;
-    const ctx = u.ctx;
-    const pr = uPlot.pxRatio;
-    ctx.save();
-    ctx.fillStyle = pal.nonFinite;
-    ctx.globalAlpha = 0.45;
-    for (let i = 0; i < n; i++) {
-      if (!(s.nonFinite[i] > 0)) continue;
-      const x = Math.round(u.valToPos(s.step[i], 'x', true));
-      if (x < left - 2 || x > left + width + 2) continue;
-      ctx.fillRect(x - pr, top, 2 * pr, height);
-    }
-    ctx.restore();
+    this.#spans = spansOnChart(u, s, (i) => s.nonFinite[i], n);
+    drawNonFiniteBands(u, this.#spans, pal.nonFinite);
   }
 
   #draw(u: uPlot, pal: Palette): void {
@@ -169,20 +164,14 @@ export class NormChart {
     const { left, top, width, height } = u.bbox;
     const ctx = u.ctx;
     const pr = uPlot.pxRatio;
-    const markers: Marker[] = [];
-    for (let i = 0; i < n; i++) {
-      if (!(s.nonFinite[i] > 0)) continue;
-      const last = s.lastStep[i];
-      markers.push({
-        x: s.step[i],
-        kind: 'nonfinite',
-        testid: TID.nonFiniteMarker,
-        title:
-          last > s.step[i]
-            ? `${s.nonFinite[i]} non-finite step(s) in ${s.step[i]}–${last}`
-            : `step ${s.step[i]}: gradient norm ${fmtNum(s.normLastRaw[i])}`,
-      });
-    }
+    const markers: Marker[] = this.#spans.map((span) => ({
+      x: span.from,
+      at: spanMiddle(span),
+      kind: 'nonfinite',
+      testid: TID.nonFiniteMarker,
+      count: span.count,
+      title: describeSpan(span, 'gradient norms', `gradient norm ${fmtNum(s.normLastRaw[span.i0])}`),
+    }));
     strokeOnTop(u, THRESHOLD, { color: pal.threshold, halo: pal.panel, width: 2, dash: [6, 4] });
     strokeOnTop(u, WHAT_IF, { color: pal.whatIf, halo: pal.panel, width: 2.5, dash: [7, 3] });
     drawTickStrip(u, s, n, pal);
@@ -211,9 +200,10 @@ export class NormChart {
       labelEnd = lx + w;
     }
     ctx.restore();
+    const events: Marker[] = [];
     for (const e of this.#model.events) {
       if (e.kind === 'nonfinite') continue;
-      markers.push({
+      events.push({
         x: e.step,
         kind: e.kind,
         testid: TID.eventMarker,
@@ -221,6 +211,12 @@ export class NormChart {
         onClick: () => this.#opts.onEventClick?.(e),
       });
     }
+    // Events of a kind closer than a marker's width merge; clicking the merged one zooms in.
+    const zoomTo = (from: number, to: number) => {
+      const pad = Math.max(20, Math.ceil((to - from) / 2));
+      this.#opts.onZoom?.(Math.max(0, from - pad), to + pad);
+    };
+    markers.push(...clusterMarkers(events, (step) => u.valToPos(step, 'x'), CLUSTER_PX, zoomTo));
     // Made here, not in a ready hook: the first draw of a rebuilt chart comes before ready.
     if (this.#markers?.plot !== u) this.#markers = new MarkerLayer(u);
     this.#markers.place(u, markers);

@@ -76,7 +76,7 @@ export function runView(ctx: AppContext, runId: string): View {
       title: 'Loss',
       testid: TID.lossChart,
       yLabel: 'loss',
-      lines: [{ label: 'loss', color: (p) => p.loss, column: (s) => s.loss }],
+      lines: [{ label: 'loss', color: (p) => p.loss, column: (s) => s.loss, nonFinite: (s) => s.lossNonFinite }],
     });
     const lr = new LineChart(model, {
       ...zoom,

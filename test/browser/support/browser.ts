@@ -112,3 +112,17 @@ export function countColoredPixels(page: Page, selector: string, cssVar: string,
     { selector, cssVar, area },
   );
 }
+
+/** The canvas pixel [r, g, b, a] under a viewport point (CSS pixels), e.g. inside a band. */
+export function pixelAt(page: Page, selector: string, x: number, y: number): Promise<number[]> {
+  return page.evaluate(
+    ({ selector, x, y }) => {
+      const canvas = document.querySelector<HTMLCanvasElement>(selector)!;
+      const r = canvas.getBoundingClientRect();
+      const scale = canvas.width / r.width;
+      const d = canvas.getContext('2d')!.getImageData(Math.round((x - r.left) * scale), Math.round((y - r.top) * scale), 1, 1).data;
+      return [d[0], d[1], d[2], d[3]];
+    },
+    { selector, x, y },
+  );
+}

@@ -28,6 +28,8 @@ export const TID = {
   heatmapFirst: 'layer-first-spike',
   logToggle: 'log-toggle',
   scaleNote: 'scale-note',
+  smoothingSelect: 'smoothing-select',
+  smoothingNote: 'smoothing-note',
   followToggle: 'follow-toggle',
   nonFiniteMarker: 'nonfinite-marker',
   /** A line chart's own non-finite values (a NaN loss). */

@@ -7,6 +7,7 @@ import { decadesSpanned } from '../../client/src/charts/log-scale.ts';
 import { clusterMarkers } from '../../client/src/charts/marker-clusters.ts';
 import { mergeNearSpans, nonFiniteSpans } from '../../client/src/charts/nonfinite-spans.ts';
 import { parseRoute } from '../../client/src/router.ts';
+import { emaOverSteps } from '../../client/src/smoothing.ts';
 import { alignWhatIf, appendLive, floorIndex, fromStepSeries } from '../../client/src/series.ts';
 import { describeAcks, describePolicy } from '../../client/src/views/policy-panel.ts';
 import type { PolicyVersion, StepSeries } from '../../sdk/protocol/api-types.ts';
@@ -135,6 +136,40 @@ describe('diverged runs', () => {
     expect(out.find((o) => o.kind === 'explosion')).toEqual(m(11, 'explosion'));
     spikes[0].onClick?.();
     expect(zooms).toEqual([[10, 13]]);
+  });
+});
+
+describe('EMA smoothing', () => {
+  it('should equal TensorBoard\'s debiased EMA on consecutive steps, skipping non-finite values', () => {
+    const values = [1, 3, null, 2, Number.NaN, 5, 4];
+    const steps = [0, 1, 2, 3, 4, 5, 6];
+    const halfLife = 3;
+    const w = 0.5 ** (1 / halfLife);
+    // TensorBoard's smoothing (vz_line_chart): last = last * w + (1 - w) * v; smoothed = last / (1 - w^n).
+    let last = 0;
+    let n = 0;
+    let prev = -1;
+    const expected = values.map((v, i) => {
+      if (v === null || !Number.isFinite(v)) return null;
+      // A skipped point's step still passes: the next value stands for both steps.
+      const k = prev < 0 ? 1 : steps[i] - prev;
+      prev = steps[i];
+      last = last * w ** k + (1 - w ** k) * v;
+      n += k;
+      return last / (1 - w ** n);
+    });
+    const got = emaOverSteps(steps, values, halfLife);
+    got.forEach((g, i) => (expected[i] === null ? expect(g).toBeNull() : expect(g).toBeCloseTo(expected[i]!, 12)));
+    expect(emaOverSteps(steps, values, 0)).toEqual(values);
+  });
+
+  it('should give the same curve from buckets as from the raw steps they hold (weights per step, not per point)', () => {
+    // Blocks of 10 steps with one value each: raw, and as buckets whose value stands at the last step.
+    const blocks = [2, 5, 1, 8, 3, 3, 9];
+    const rawSteps = blocks.flatMap((_, b) => Array.from({ length: 10 }, (_, j) => 10 * b + j));
+    const raw = emaOverSteps(rawSteps, blocks.flatMap((v) => Array<number>(10).fill(v)), 25);
+    const bucketed = emaOverSteps(blocks.map((_, b) => 10 * b + 9), blocks, 25, blocks.length, 10);
+    bucketed.forEach((v, b) => expect(v).toBeCloseTo(raw[10 * b + 9]!, 12));
   });
 });
 

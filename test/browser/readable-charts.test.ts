@@ -4,6 +4,10 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TID } from '../../client/src/testids.ts';
+import { fmtNum } from '../../client/src/format.ts';
+import { fromStepSeries } from '../../client/src/series.ts';
+import { emaOverSteps, firstSpan } from '../../client/src/smoothing.ts';
+import type { StepSeries } from '../../sdk/protocol/api-types.ts';
 import { encodeNumber } from '../../sdk/protocol/wire-number.ts';
 import { withServer, type TestServer } from '../support/server.ts';
 import { countColoredPixels, elementShot, launchChromium, openPage, pixelAt, restingBox, screenshot } from './support/browser.ts';
@@ -144,6 +148,44 @@ describe('diverged run', () => {
     await poll(() => bandMarker.count()).toBe(1);
     await screenshot(page, 'diverged-dark');
     await elementShot(norm, 'diverged-norm-dark');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+});
+
+describe('smoothing', () => {
+  it('should draw a debiased EMA over steps for norm and loss, the raw values faint behind, with the value TensorBoard\'s formula gives', async () => {
+    const { page, errors } = await openPage(browser, 'about:blank');
+    const stepUrls: string[] = [];
+    page.on('request', (r) => r.url().includes(`/api/runs/${spikyId}/steps`) && stepUrls.push(r.url()));
+    await page.goto(`${server.url}/#/runs/${spikyId}`);
+    const norm = page.locator(tid(TID.normChart));
+    await norm.locator('canvas').waitFor();
+    await page.selectOption(tid(TID.smoothingSelect), '100');
+    expect(await page.locator(tid(TID.smoothingNote)).textContent()).toContain('EMA over steps, half-life 100 steps');
+    const legend = (chart: string) => page.locator(`${tid(chart)} .u-legend .u-series`);
+    await poll(() => legend(TID.normChart).filter({ hasText: '‖g‖ EMA' }).count()).toBe(1);
+    await poll(() => legend(TID.lossChart).filter({ hasText: 'loss EMA' }).count()).toBe(1);
+    await poll(() => countColoredPixels(page, `${tid(TID.normChart)} canvas`, '--c-norm', 'plot')).toBeGreaterThan(300);
+
+    // Hover: the legend's EMA at that step is the EMA of the very series the page fetched.
+    const over = await restingBox(norm.locator('.u-over'));
+    await page.mouse.move(over.x + over.width * 0.6, over.y + over.height / 2);
+    const step = Number(await legend(TID.normChart).first().locator('.u-value').textContent());
+    expect(step).toBeGreaterThan(1000);
+    const shown = await legend(TID.normChart).filter({ hasText: '‖g‖ EMA' }).locator('.u-value').textContent();
+    const fetched = fromStepSeries((await (await fetch(stepUrls[stepUrls.length - 1])).json()) as StepSeries);
+    const ema = emaOverSteps(fetched.lastStep, fetched.normLast, 100, fetched.step.length, firstSpan(fetched));
+    expect(shown).toBe(fmtNum(ema[fetched.step.indexOf(step)]));
+    await screenshot(page, 'smoothing-light');
+    await elementShot(norm, 'smoothing-norm-light');
+
+    await page.click(tid(TID.themeToggle));
+    await poll(() => legend(TID.normChart).filter({ hasText: '‖g‖ EMA' }).count()).toBe(1);
+    await elementShot(norm, 'smoothing-norm-dark');
+    await elementShot(page.locator(tid(TID.lossChart)), 'smoothing-loss-dark');
+    await page.selectOption(tid(TID.smoothingSelect), '0');
+    await poll(() => legend(TID.normChart).filter({ hasText: '‖g‖ EMA' }).count()).toBe(0);
     expect(errors).toEqual([]);
     await page.context().close();
   });

@@ -6,6 +6,7 @@ import uPlot from 'uplot';
 import { fmtNum } from '../format.ts';
 import type { RunData } from '../run-data.ts';
 import { emptySeries, type Col, type PlotSeries } from '../series.ts';
+import { emaOverSteps, firstSpan, type Smoothing } from '../smoothing.ts';
 import { TID } from '../testids.ts';
 import type { Palette } from '../theme.ts';
 import { MarkerLayer, type Marker } from './markers.ts';
@@ -22,6 +23,8 @@ export interface LineDef {
   area?: boolean;
   /** 1 where the column's value is NaN/±Inf: marked on the chart (the line has a gap there). */
   nonFinite?: (s: PlotSeries) => number[];
+  /** Gets an EMA line (the spec's `smoothing`) over the raw one, which then goes faint. */
+  smooth?: boolean;
 }
 
 export interface LineChartSpec extends ZoomHandlers {
@@ -32,6 +35,7 @@ export interface LineChartSpec extends ZoomHandlers {
   lines: LineDef[];
   /** Fixed y range, e.g. [0, 1] for fractions. */
   yRange?: [number, number];
+  smoothing?: Smoothing;
   height?: number;
 }
 
@@ -55,16 +59,20 @@ export class LineChart {
           const n = s.step.length;
           this.#shown = s;
           this.#shownLen = n;
-          return [s.step.slice(0, n), ...spec.lines.map((l) => l.column(s).slice(0, n))];
+          const cols = spec.lines.map((l) => l.column(s).slice(0, n));
+          const halfLife = spec.smoothing?.halfLife ?? 0;
+          const smoothed = halfLife > 0 ? spec.lines.filter((l) => l.smooth).map((l) => emaOverSteps(s.lastStep, l.column(s), halfLife, n, firstSpan(s))) : [];
+          return [s.step.slice(0, n), ...cols, ...smoothed];
         },
         options: (pal) => {
-          const o = options(spec, pal);
+          const o = options(spec, pal, spec.smoothing?.halfLife ?? 0);
           o.hooks = { drawAxes: [(u) => this.#drawBehind(u, pal)], draw: [(u) => this.#draw(u)] };
           return o;
         },
       },
       spec,
     );
+    spec.smoothing?.onChange(() => this.panel.rebuild());
   }
 
   #drawBehind(u: uPlot, pal: Palette): void {
@@ -99,8 +107,9 @@ export class LineChart {
 
 const steps = uPlot.paths.stepped!({ align: 1 });
 
-function options(spec: LineChartSpec, pal: Palette): Omit<uPlot.Options, 'width' | 'height'> {
+function options(spec: LineChartSpec, pal: Palette, halfLife: number): Omit<uPlot.Options, 'width' | 'height'> {
   const fixed = spec.yRange;
+  const smoothed = halfLife > 0 ? spec.lines.filter((l) => l.smooth) : [];
   return {
     cursor: { sync: { key: spec.syncKey }, drag: { x: true, y: false } },
     scales: { x: { time: false }, y: fixed ? { range: () => fixed } : {} },
@@ -116,9 +125,12 @@ function options(spec: LineChartSpec, pal: Palette): Omit<uPlot.Options, 'width'
           dash: l.dash,
           spanGaps: true,
           ...(l.area ? { fill: `${l.color(pal)}40`, paths: steps, width: 1 } : {}),
+          // The raw line goes faint behind its EMA.
+          ...(smoothed.includes(l) ? { alpha: 0.3 } : {}),
           value: (_u, v) => fmtNum(v),
         }),
       ),
+      ...smoothed.map((l): uPlot.Series => ({ label: `${l.label} EMA`, stroke: l.color(pal), width: 2, spanGaps: true, value: (_u, v) => fmtNum(v) })),
     ],
     legend: { live: true },
   };

@@ -9,6 +9,7 @@ import { h, setText } from '../dom.ts';
 import { fmtNum } from '../format.ts';
 import type { RunData } from '../run-data.ts';
 import { alignWhatIf, type Col, type PlotSeries } from '../series.ts';
+import { emaOverSteps, firstSpan, type Smoothing } from '../smoothing.ts';
 import { TID } from '../testids.ts';
 import type { Palette } from '../theme.ts';
 import { AUTO_LOG_DECADES, decadesSpanned } from './log-scale.ts';
@@ -22,6 +23,8 @@ import { drawTickStrip, STRIP_HEIGHT } from './tick-strip.ts';
 
 export interface NormChartOptions extends ZoomHandlers {
   syncKey: string;
+  /** EMA of the norm drawn over the raw values (faint) when a half-life is set. */
+  smoothing?: Smoothing;
   onEventClick?: (event: RunEvent) => void;
   /** After every redraw (the heatmap follows this chart's x scale). */
   onDraw?: () => void;
@@ -73,6 +76,11 @@ export class NormChart {
     this.panel.body.append(this.#empty);
     // A fetched range (not each live append) may change the automatic choice of scale.
     model.onData((reason) => reason === 'load' && this.#autoLog());
+    opts.smoothing?.onChange(() => this.panel.rebuild());
+  }
+
+  get #halfLife(): number {
+    return this.#opts.smoothing?.halfLife ?? 0;
   }
 
   #autoLog(): void {
@@ -101,7 +109,7 @@ export class NormChart {
     const cut = (c: Col): Col => c.slice(0, n);
     const fix = this.log ? (c: Col) => positive(cut(c)) : cut;
     const x = s.step.slice(0, n);
-    return [
+    const data: uPlot.AlignedData = [
       x,
       fix(s.normMax),
       fix(s.normMin),
@@ -109,10 +117,16 @@ export class NormChart {
       fix(s.threshold),
       fix(alignWhatIf(x, this.#model.whatIf)),
     ];
+    // Each value stands at its bucket's last step (the step of `normLast`).
+    const halfLife = this.#halfLife;
+    return halfLife > 0 ? [...data, fix(emaOverSteps(s.lastStep, s.normLast, halfLife, n, firstSpan(s)))] : data;
   }
 
   #options(pal: Palette): Omit<uPlot.Options, 'width' | 'height'> {
     const fmt = (_u: uPlot, v: number | null) => fmtNum(v);
+    const smooth = this.#halfLife > 0;
+    // With smoothing, the raw values stay behind, faint (as TensorBoard draws them).
+    const raw = smooth ? 0.3 : 1;
     const normValue = (_u: uPlot, v: number | null, _si: number, idx: number | null) => {
       if (v !== null || idx === null) return fmtNum(v);
       const raw = this.#shown.normLastRaw[idx];
@@ -134,14 +148,15 @@ export class NormChart {
       ],
       series: [
         { label: 'step', value: (_u, v) => (v === null ? '–' : String(v)) },
-        { label: 'max', stroke: pal.band, width: 1, value: fmt, spanGaps: true },
-        { label: 'min', stroke: pal.band, width: 1, value: fmt, spanGaps: true },
-        { label: '‖g‖', stroke: pal.norm, width: 1.5, value: normValue, spanGaps: true },
+        { label: 'max', stroke: pal.band, width: 1, value: fmt, spanGaps: true, alpha: raw },
+        { label: 'min', stroke: pal.band, width: 1, value: fmt, spanGaps: true, alpha: raw },
+        { label: '‖g‖', stroke: pal.norm, width: 1.5, value: normValue, spanGaps: true, alpha: raw },
         // Drawn by #draw on top of everything (strokeOnTop); uPlot keeps legend and hover.
         { label: 'threshold', stroke: pal.threshold, width: 2, dash: [6, 4], value: fmt, spanGaps: true, paths: noPaths, points: { show: false } },
         { label: 'what-if', stroke: pal.whatIf, width: 2.5, dash: [7, 3], value: fmt, spanGaps: true, paths: noPaths, points: { show: false } },
+        ...(smooth ? [{ label: '‖g‖ EMA', stroke: pal.norm, width: 2, value: fmt, spanGaps: true }] : []),
       ],
-      bands: [{ series: [1, 2], fill: pal.band + '55' }],
+      bands: [{ series: [1, 2], fill: pal.band + (smooth ? '22' : '55') }],
       hooks: {
         // Non-finite steps go behind the series, everything else over them.
         drawAxes: [(u) => this.#drawBehind(u, pal)],

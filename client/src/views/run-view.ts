@@ -15,6 +15,8 @@ import { onThemeChange } from '../theme.ts';
 import { EventsList } from './events-list.ts';
 import { PolicyPanel } from './policy-panel.ts';
 import { RunHeader } from './run-header.ts';
+import { Smoothing } from '../smoothing.ts';
+import { smoothingControl } from './smoothing-control.ts';
 import { errorText, type AppContext, type View } from './view.ts';
 import { WhatIfPanel } from './whatif-panel.ts';
 
@@ -59,6 +61,7 @@ export function runView(ctx: AppContext, runId: string): View {
     model.points = Math.max(200, window.innerWidth - (window.innerWidth >= 1150 ? 476 : 64));
     const firstLoad = model.load();
     const syncKey = `run-${runId}`;
+    const smoothing = new Smoothing();
     const zoom = {
       onZoom: (from: number, to: number) => void model.zoom(from, to),
       onReset: () => void model.follow(),
@@ -67,6 +70,7 @@ export function runView(ctx: AppContext, runId: string): View {
     const norm = new NormChart(model, {
       ...zoom,
       syncKey,
+      smoothing,
       onEventClick: (e: RunEvent) => events.highlight(e.id),
       onDraw: () => heatmap.renderIfMoved(),
     });
@@ -76,7 +80,8 @@ export function runView(ctx: AppContext, runId: string): View {
       title: 'Loss',
       testid: TID.lossChart,
       yLabel: 'loss',
-      lines: [{ label: 'loss', color: (p) => p.loss, column: (s) => s.loss, nonFinite: (s) => s.lossNonFinite }],
+      smoothing,
+      lines: [{ label: 'loss', color: (p) => p.loss, column: (s) => s.loss, nonFinite: (s) => s.lossNonFinite, smooth: true }],
     });
     const lr = new LineChart(model, {
       ...zoom,
@@ -120,7 +125,7 @@ export function runView(ctx: AppContext, runId: string): View {
     const content = h(
       'div',
       {},
-      h('div', { class: 'toolbar' }, follow, h('span', { class: 'muted hint' }, 'drag to zoom · double-click for the whole run')),
+      h('div', { class: 'toolbar' }, follow, h('span', { class: 'muted hint' }, 'drag to zoom · double-click for the whole run'), smoothingControl(smoothing)),
       problem,
       h(
         'div',

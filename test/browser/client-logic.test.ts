@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { normalizePolicyState } from '../../client/src/api.ts';
 import { firstSpike, toGrid } from '../../client/src/charts/heatmap-model.ts';
+import { clipWindow, rollingClipFraction } from '../../client/src/charts/clip-fraction.ts';
 import { decadesSpanned } from '../../client/src/charts/log-scale.ts';
 import { clusterMarkers } from '../../client/src/charts/marker-clusters.ts';
 import { mergeNearSpans, nonFiniteSpans } from '../../client/src/charts/nonfinite-spans.ts';
@@ -170,6 +171,19 @@ describe('EMA smoothing', () => {
     const raw = emaOverSteps(rawSteps, blocks.flatMap((v) => Array<number>(10).fill(v)), 25);
     const bucketed = emaOverSteps(blocks.map((_, b) => 10 * b + 9), blocks, 25, blocks.length, 10);
     bucketed.forEach((v, b) => expect(v).toBeCloseTo(raw[10 * b + 9]!, 12));
+  });
+});
+
+describe('clipped fraction', () => {
+  it('should be clipped over finite steps in a rolling window of steps, whatever the bucket size', () => {
+    // Raw steps 0..5: clipped at 1, 2 and 3; step 4 non-finite; window 3 steps.
+    const raw = { lastStep: [0, 1, 2, 3, 4, 5], count: [1, 1, 1, 1, 1, 1], nonFinite: [0, 0, 0, 0, 1, 0], clipped: [0, 1, 1, 1, 0, 0] };
+    expect(rollingClipFraction(raw, 3)).toEqual([0, 1 / 2, 2 / 3, 1, 1, 1 / 2]);
+    // Buckets of 10 steps, window 20: the last two buckets each.
+    const buckets = { lastStep: [9, 19, 29], count: [10, 10, 10], nonFinite: [0, 5, 10], clipped: [2, 5, 0] };
+    expect(rollingClipFraction(buckets, 20)).toEqual([2 / 10, 7 / 15, 5 / 5]);
+    expect(rollingClipFraction({ lastStep: [0], count: [1], nonFinite: [1], clipped: [0] }, 3)).toEqual([null]);
+    expect([clipWindow(1), clipWindow(50)]).toEqual([100, 500]);
   });
 });
 

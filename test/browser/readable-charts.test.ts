@@ -190,3 +190,58 @@ describe('smoothing', () => {
     await page.context().close();
   });
 });
+
+describe('compare view', () => {
+  it('should compare any metric with markers, log scale and smoothing, show a missing run as missing while the others draw, and append live steps', async () => {
+    const { page, errors } = await openPage(browser, 'about:blank');
+    const stepRequests: string[] = [];
+    page.on('request', (r) => r.url().includes('/steps?') && stepRequests.push(r.url()));
+    await page.goto(`${server.url}/#/compare/${spikyId},${divergedId},no-such-run`);
+    const chart = page.locator(tid(TID.compareChart));
+    const canvas = `${tid(TID.compareChart)} canvas`;
+    await chart.locator('canvas').waitFor();
+    await poll(() => page.locator(`.compare-view ${tid(TID.error)}`).textContent()).toContain('Run "no-such-run": not found. The other runs are drawn.');
+    await poll(() => page.locator(`${tid(TID.compareRun)}.missing`).textContent()).toBe('no-such-run: not found');
+    // The early spike (5000) would flatten the others on a linear scale: log by itself, said so.
+    await poll(() => page.locator(`${tid(TID.compareChart)} ${tid(TID.scaleNote)}`).textContent()).toMatch(/^auto: the values span [\d.]+ decades$/);
+    expect(await page.locator(tid(TID.logToggle)).isChecked()).toBe(true);
+    // Both present runs drawn in their own colours (series 1 and 2 of the palette).
+    await poll(() => countColoredPixels(page, canvas, '--c-norm', 'plot')).toBeGreaterThan(300);
+    await poll(() => countColoredPixels(page, canvas, '--c-nonfinite', 'plot')).toBeGreaterThan(300);
+    expect(await chart.locator('.u-legend .u-series').filter({ hasText: 'no-such-run (missing)' }).count()).toBe(1);
+    const divergedMarker = chart.locator(`${tid(TID.nonFiniteMarker)}[data-run="${divergedId}"]:visible`);
+    await poll(() => divergedMarker.count()).toBe(1);
+    expect(await divergedMarker.getAttribute('data-count')).toBe('260');
+
+    await page.selectOption(tid(TID.compareMetric), 'loss');
+    await poll(() => chart.locator('h3').textContent()).toBe('Loss');
+    await poll(() => divergedMarker.getAttribute('title')).toBe('diverged: 260 non-finite loss values in steps 600–859');
+    await poll(() => countColoredPixels(page, canvas, '--c-nonfinite', 'plot')).toBeGreaterThan(300);
+
+    await page.selectOption(tid(TID.compareMetric), 'clipped');
+    await poll(() => page.locator(tid(TID.clipWindowNote)).textContent()).toMatch(/^rolling over [\d,]+ steps, of finite steps$/);
+    await poll(() => countColoredPixels(page, canvas, '--c-norm', 'plot')).toBeGreaterThan(300);
+
+    await page.selectOption(tid(TID.compareMetric), 'norm');
+    // The user's choice wins: linear, then log again.
+    await page.click(tid(TID.logToggle));
+    await poll(() => page.locator(tid(TID.logToggle)).isChecked()).toBe(false);
+    await page.click(tid(TID.logToggle));
+    await page.selectOption(tid(TID.smoothingSelect), '100');
+    await poll(() => chart.locator('.u-legend .u-series').filter({ hasText: 'EMA' }).count()).toBe(2);
+    await poll(() => countColoredPixels(page, canvas, '--c-norm', 'plot')).toBeGreaterThan(300);
+    await screenshot(page, 'compare-readable-light');
+
+    // Live steps are appended (no new fetch of that run's steps).
+    const before = stepRequests.filter((u) => u.includes(divergedId)).length;
+    await postSteps(server.url, divergedId, makeSteps({ steps: 50, start: 1000, layers: false }));
+    await poll(() => page.locator(`${tid(TID.compareRun)}[data-run-id="${divergedId}"]`).textContent()).toContain('last step 1,049');
+    expect(stepRequests.filter((u) => u.includes(divergedId)).length).toBe(before);
+
+    await page.click(tid(TID.themeToggle));
+    await poll(() => countColoredPixels(page, canvas, '--c-nonfinite', 'plot')).toBeGreaterThan(300);
+    await screenshot(page, 'compare-readable-dark');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+});

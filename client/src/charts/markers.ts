@@ -13,6 +13,11 @@ export interface Marker {
   title: string;
   /** Shown on the marker when > 1: the steps or events it stands for. */
   count?: number;
+  /** A colour of its own (a run's, in the compare view) and a row (px from the top). */
+  color?: string;
+  top?: number;
+  /** data-run, for markers that belong to one of several runs. */
+  run?: string;
   onClick?: () => void;
 }
 
@@ -56,6 +61,18 @@ export class MarkerLayer {
         el.classList.toggle('has-count', count !== '');
       }
       el.style.left = `${left}px`;
+      // Cached in data-color: style.background reads back normalised, never equal to the hex.
+      if ((el.dataset.color ?? '') !== (m.color ?? '')) {
+        el.style.background = m.color ?? '';
+        if (m.color) el.dataset.color = m.color;
+        else delete el.dataset.color;
+      }
+      const top = m.top === undefined ? '' : `${m.top}px`;
+      if (el.style.top !== top) el.style.top = top;
+      if ((el.dataset.run ?? '') !== (m.run ?? '')) {
+        if (m.run) el.dataset.run = m.run;
+        else delete el.dataset.run;
+      }
       el.hidden = false;
       if (m.onClick) this.#clicks.set(el, m.onClick);
       else this.#clicks.delete(el);

@@ -11,6 +11,7 @@ import { parseRoute } from '../../client/src/router.ts';
 import { emaOverSteps } from '../../client/src/smoothing.ts';
 import { alignWhatIf, appendLive, floorIndex, fromStepSeries } from '../../client/src/series.ts';
 import { describeAcks, describePolicy } from '../../client/src/views/policy-panel.ts';
+import { suggestCap, warmupWithoutThreshold } from '../../client/src/views/warmup-warning.ts';
 import type { PolicyVersion, StepSeries } from '../../sdk/protocol/api-types.ts';
 import type { WireNumber } from '../../sdk/protocol/wire-number.ts';
 
@@ -233,6 +234,21 @@ describe('routes and policy text', () => {
         ]),
       ),
     ).toBe('rank 0 @ step 200, rank 1 @ step 250 (late)');
+  });
+
+  it('should count the warm-up steps without threshold a policy switch starts, as the controller does', () => {
+    const zscore = { ...percentile, kind: 'zscore' as const } as unknown as typeof percentile;
+    expect(warmupWithoutThreshold({ kind: 'zscore' }, { current: percentile, finiteSteps: 300 })).toBe(25);
+    expect(warmupWithoutThreshold({ kind: 'zscore', warmupSteps: 40 }, { current: percentile, finiteSteps: 300 })).toBe(40);
+    expect(warmupWithoutThreshold({ kind: 'zscore', maxNorm: 2 }, { current: percentile, finiteSteps: 300 })).toBe(0);
+    // zscore -> zscore keeps the statistics; percentile counts the run's finite norms.
+    expect(warmupWithoutThreshold({ kind: 'zscore' }, { current: zscore, finiteSteps: 0 })).toBe(0);
+    expect(warmupWithoutThreshold({ kind: 'percentile', warmupSteps: 1000 }, { current: zscore, finiteSteps: 301 })).toBe(699);
+    expect(warmupWithoutThreshold({ kind: 'percentile' }, { current: zscore, finiteSteps: 0 })).toBe(0);
+    expect(warmupWithoutThreshold({ kind: 'fixed' }, { current: percentile, finiteSteps: 0 })).toBe(0);
+    expect(suggestCap([2, 2.345678, null], [])).toBe(2.35);
+    expect(suggestCap([null], [1, 3, 2, Number.NaN])).toBe(4);
+    expect(suggestCap([], [])).toBeNull();
   });
 
   it('should accept the policy as current + history in any order, or as a bare version', () => {

@@ -245,3 +245,79 @@ describe('compare view', () => {
     await page.context().close();
   });
 });
+
+describe('run page', () => {
+  it('should show the config, a CSV link, clear a stale what-if on error, and warn of a warm-up without threshold with a cap to apply', async () => {
+    const config = { lr: 0.001, layers: [64, 64], optimizer: { name: 'adam', betas: [0.9, 0.999] } };
+    const res = await fetch(`${server.url}/api/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'with-config', project: 'readable', config, policy: { kind: 'percentile', p: 90 } }),
+    });
+    const { id } = (await res.json()) as { id: string };
+    await postSteps(server.url, id, makeSteps({ steps: 300, layers: false }));
+    const { page, errors } = await openPage(browser, `${server.url}/#/runs/${id}`);
+    await poll(() => page.locator(tid(TID.runLastStepValue)).textContent()).toBe('299');
+
+    const panel = page.locator(tid(TID.runConfig));
+    await poll(() => panel.locator('summary').textContent()).toBe('Config (3 keys)');
+    expect(await page.locator(tid(TID.runConfigJson)).isVisible()).toBe(false);
+    await panel.locator('summary').click();
+    expect(JSON.parse((await page.locator(tid(TID.runConfigJson)).textContent()) ?? '')).toEqual(config);
+    // Live summaries carry no config: a new step must not blank it.
+    await postSteps(server.url, id, makeSteps({ steps: 1, start: 300, layers: false }));
+    await poll(() => page.locator(tid(TID.runLastStepValue)).textContent()).toBe('300');
+    await poll(() => page.locator(tid(TID.runStepsValue)).textContent()).toBe('301');
+    expect(JSON.parse((await page.locator(tid(TID.runConfigJson)).textContent()) ?? '')).toEqual(config);
+
+    const href = await page.locator(tid(TID.csvLink)).getAttribute('href');
+    const csv = await (await fetch(`${server.url}${href}`)).text();
+    const lines = csv.trim().split('\r\n');
+    expect(lines[0]).toBe('step,gradNorm,loss,lr,threshold,coef,action');
+    expect(lines).toHaveLength(302);
+
+    // A what-if result, then a bad request: the old table and overlay go with the error.
+    const whatIf = page.locator(tid(TID.whatIfForm));
+    await whatIf.locator('select[name=kind]').selectOption('fixed');
+    await whatIf.locator('input[name=maxNorm]').fill('1.5');
+    await page.click(tid(TID.whatIfRun));
+    await page.locator(tid(TID.whatIfSummary)).waitFor();
+    await poll(() => countColoredPixels(page, normCanvas, '--c-whatif', 'plot')).toBeGreaterThan(200);
+    await whatIf.locator('select[name=kind]').selectOption('percentile');
+    await whatIf.locator('input[name=p]').fill('150');
+    await page.click(tid(TID.whatIfRun));
+    await poll(() => page.locator(`${tid(TID.whatIfMessage)}.error`).textContent()).toMatch(/p/);
+    expect(await page.locator(tid(TID.whatIfSummary)).isVisible()).toBe(false);
+    await poll(() => countColoredPixels(page, normCanvas, '--c-whatif', 'plot')).toBe(0);
+
+    // percentile -> zscore restarts the zscore statistics: 25 steps without a threshold.
+    const form = page.locator(tid(TID.policyForm));
+    const warning = page.locator(tid(TID.policyWarning));
+    expect(await warning.isVisible()).toBe(false);
+    await form.locator('select[name=kind]').selectOption('zscore');
+    await poll(() => warning.textContent()).toContain('Switching from percentile to zscore starts a 25-step warm-up with no threshold');
+    expect(await page.locator(tid(TID.policyCap)).textContent()).toBe('cap at 2');
+    await form.locator('input[name=warmupSteps]').fill('40');
+    await poll(() => warning.textContent()).toContain('a 40-step warm-up');
+    await page.click(tid(TID.policyCap));
+    expect(await form.locator('input[name=maxNorm]').inputValue()).toBe('2');
+    expect(await warning.isVisible()).toBe(false);
+    await screenshot(page, 'run-page-light');
+    await page.click(tid(TID.policyApply));
+    await poll(() => page.locator(tid(TID.policyMessage)).textContent()).toContain('version 2');
+    const applied = (await (await fetch(`${server.url}/api/runs/${id}/policy`)).json()) as { policy: Record<string, unknown> };
+    expect(applied.policy).toMatchObject({ kind: 'zscore', warmupSteps: 40, maxNorm: 2 });
+
+    await page.click(tid(TID.themeToggle));
+    // zscore -> zscore keeps its statistics: no warm-up. A percentile warm-up counts the
+    // run's finite norms (301 so far): 1000 leaves 699 steps without a threshold.
+    await form.locator('input[name=maxNorm]').fill('');
+    await poll(() => warning.isVisible()).toBe(false);
+    await form.locator('select[name=kind]').selectOption('percentile');
+    await form.locator('input[name=warmupSteps]').fill('1000');
+    await poll(() => warning.textContent()).toContain('Switching from zscore to percentile starts a 699-step warm-up');
+    await screenshot(page, 'run-page-dark');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+});

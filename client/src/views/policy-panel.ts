@@ -8,6 +8,7 @@ import { h, setText } from '../dom.ts';
 import { fmtTime } from '../format.ts';
 import { TID } from '../testids.ts';
 import { PolicyForm } from './policy-form.ts';
+import { suggestCap, warmupText, warmupWithoutThreshold } from './warmup-warning.ts';
 import { errorText } from './view.ts';
 
 const DEFAULT_KEYS = new Set([
@@ -57,7 +58,15 @@ export class PolicyPanel {
 
   readonly #onChange: (state: PolicyState) => void;
 
-  constructor(runId: string, onChange: (state: PolicyState) => void = () => {}) {
+  /**
+   * `warmup`: what the run looks like now (finite steps, thresholds and norms shown), for the
+   * warning that a switch starts a warm-up without a threshold.
+   */
+  constructor(
+    runId: string,
+    onChange: (state: PolicyState) => void = () => {},
+    warmup?: () => { finiteSteps: number; thresholds: (number | null)[]; norms: (number | null)[] },
+  ) {
     this.#runId = runId;
     this.#onChange = onChange;
     this.#current = h('div', { class: 'policy-current', testid: TID.policyCurrent }, 'loading…');
@@ -70,6 +79,14 @@ export class PolicyPanel {
       submitTestid: TID.policyApply,
       effectiveStep: true,
       onSubmit: (policy, step) => void this.#apply(policy, step),
+      warmup: warmup
+        ? (policy) => {
+            const run = warmup();
+            const current = this.#state?.current.policy ?? null;
+            const steps = warmupWithoutThreshold(policy, { current, finiteSteps: run.finiteSteps });
+            return { steps, text: warmupText(steps, policy, current), cap: steps > 0 ? suggestCap(run.thresholds, run.norms) : null };
+          }
+        : undefined,
     });
     this.el = h(
       'section',

@@ -32,7 +32,7 @@ export class RunHeader {
         'div',
         { class: 'stats', testid: TID.runStats, hidden: true },
         stat('last', 'last step', TID.runLastStepValue),
-        stat('steps', 'steps'),
+        stat('steps', 'steps', TID.runStepsValue),
         stat('rate', 'steps/s'),
         stat('clip', 'clipped'),
         stat('skip', 'skipped'),

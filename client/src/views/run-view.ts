@@ -2,7 +2,7 @@
 // heatmap), events, the policy panel and what-if. Live steps are appended to the charts;
 // a drag-select zooms all charts (and stops following the tail), double-click goes back.
 import uPlot from 'uplot';
-import type { RunEvent } from '@gradpilot/sdk/protocol';
+import type { RunEvent, RunSummary } from '@gradpilot/sdk/protocol';
 import { api, ApiError } from '../api.ts';
 import { clippedFraction, LineChart } from '../charts/line-chart.ts';
 import { LayerHeatmap } from '../charts/heatmap.ts';
@@ -12,6 +12,7 @@ import { h, setText } from '../dom.ts';
 import { RunData } from '../run-data.ts';
 import { TID } from '../testids.ts';
 import { onThemeChange } from '../theme.ts';
+import { ConfigPanel } from './config-panel.ts';
 import { EventsList } from './events-list.ts';
 import { PolicyPanel } from './policy-panel.ts';
 import { RunHeader } from './run-header.ts';
@@ -25,15 +26,26 @@ const LAYER_REFRESH_MS = 3000;
 
 export function runView(ctx: AppContext, runId: string): View {
   const header = new RunHeader(runId);
+  const config = new ConfigPanel();
   const el = h('div', { class: 'view run-view' }, header.el);
   const disposers: (() => void)[] = [];
   let disposed = false;
+  /** The latest summary (live pushes or GET); the policy form's warm-up warning reads it. */
+  let summary: RunSummary | null = null;
+  const showSummary = (s: RunSummary) => {
+    summary = s;
+    header.set(s);
+  };
 
   // The charts start loading at once, in parallel with the run's summary: a missing run
   // then tears them down and says so, instead of the page waiting one more round trip.
   const content = mount();
   api.getRun(runId).then(
-    (summary) => !disposed && header.set(summary),
+    (run) => {
+      if (disposed) return;
+      showSummary(run);
+      config.set(run.config);
+    },
     (err: unknown) => {
       if (disposed) return;
       teardown();
@@ -110,28 +122,40 @@ export function runView(ctx: AppContext, runId: string): View {
       return { left: u.bbox.left / uPlot.pxRatio, width: u.bbox.width / uPlot.pxRatio, min, max };
     });
     const panels: PlotPanel[] = [norm.panel, loss.panel, lr.panel, coef.panel];
-    const policy = new PolicyPanel(runId, (state) =>
-      model.setPolicyMarks(
-        state.history
-          .filter((v) => v.version > 1)
-          .map((v) => ({ step: v.effectiveStep, label: `v${v.version} ${v.policy.kind}` })),
-      ),
+    const policy = new PolicyPanel(
+      runId,
+      (state) =>
+        model.setPolicyMarks(
+          state.history
+            .filter((v) => v.version > 1)
+            .map((v) => ({ step: v.effectiveStep, label: `v${v.version} ${v.policy.kind}` })),
+        ),
+      () => ({
+        finiteSteps: summary ? summary.steps - summary.nonFinite : 0,
+        thresholds: model.series.threshold,
+        norms: model.series.normLast,
+      }),
     );
     const whatIf = new WhatIfPanel(model, () => norm.panel.width());
 
     const follow = h('button', { type: 'button', class: 'secondary', testid: TID.followToggle }, 'following live');
+    const csv = h(
+      'a',
+      { href: `/api/runs/${encodeURIComponent(runId)}/export.csv`, download: `${runId}.csv`, class: 'csv-link', testid: TID.csvLink, title: 'every step as CSV (RFC 4180; NaN and ±Infinity spelled out)' },
+      '⤓ CSV',
+    );
     follow.addEventListener('click', () => void model.follow());
     const problem = h('div', { class: 'error-box', testid: TID.error, hidden: true });
     const content = h(
       'div',
       {},
-      h('div', { class: 'toolbar' }, follow, h('span', { class: 'muted hint' }, 'drag to zoom · double-click for the whole run'), smoothingControl(smoothing)),
+      h('div', { class: 'toolbar' }, follow, h('span', { class: 'muted hint' }, 'drag to zoom · double-click for the whole run'), smoothingControl(smoothing), csv),
       problem,
       h(
         'div',
         { class: 'run-grid' },
         h('div', { class: 'charts' }, ...panels.map((p) => p.el), heatmap.el),
-        h('aside', { class: 'side' }, policy.el, whatIf.el, events.el),
+        h('aside', { class: 'side' }, config.el, policy.el, whatIf.el, events.el),
       ),
     );
     el.append(content);
@@ -186,11 +210,15 @@ export function runView(ctx: AppContext, runId: string): View {
     disposers.push(
       ctx.live.join(runId),
       ctx.live.listen({
-        run: (s) => s.id === runId && header.set(s),
+        run: (s) => s.id === runId && showSummary(s),
         steps: (live) => live.runId === runId && model.pushLive(live),
         events: (evts) => model.addEvents(evts),
         policy: (v) => v.runId === runId && policy.update(v),
-        resync: () => void loadAll(),
+        // Steps may have arrived while the socket was away: the header's counts too.
+        resync: () => {
+          void loadAll();
+          void api.getRun(runId).then((run) => !disposed && showSummary(run), () => {});
+        },
       }),
       onThemeChange(() => {
         for (const p of panels) p.rebuild();

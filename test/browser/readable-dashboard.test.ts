@@ -1,6 +1,8 @@
-// The run page with runs that used to be unreadable: one early spike that flattened a linear
-// scale, 80 % of steps clipped (ticks that hid the threshold), a what-if overlay at 1, a
-// policy switch label. Real server, data posted by the test, pixels asserted on the canvas.
+// The dashboard with the runs that used to be unreadable (issue 15): one early spike that
+// flattened a linear scale, half the steps clipped (ticks that hid the threshold), a what-if
+// at 1, a policy switch label, a run that diverged to Infinity; smoothing, compare, the run
+// page's config/CSV/warnings, the runs list. Real server, data posted by the test, pixels
+// and DOM asserted.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TID } from '../../client/src/testids.ts';
@@ -19,7 +21,7 @@ const normCanvas = `${tid(TID.normChart)} canvas`;
 
 let browser: Browser;
 let server: TestServer;
-/** 3000 steps, one 5000× spike at step 30, threshold 0.7 (about 80 % clipped), policy v2 at 1500. */
+/** 3000 steps, one 5000 spike at step 30, threshold 0.7 (about half clipped), policy v2 at 1500. */
 let spikyId: string;
 /** 1000 steps: 260 Infinity norms (NaN loss) in 600–859, 20 spikes 3 steps apart from 100. */
 let divergedId: string;
@@ -317,6 +319,70 @@ describe('run page', () => {
     await form.locator('input[name=warmupSteps]').fill('1000');
     await poll(() => warning.textContent()).toContain('Switching from zscore to percentile starts a 699-step warm-up');
     await screenshot(page, 'run-page-dark');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+});
+
+describe('runs list', () => {
+  it('should show clip rate over finite steps with skipped apart, created, duration, policy and id, sort by column, search, and fall to 0 steps/s', async () => {
+    const observe = (await createRun(server.url, 'observe-only', 'runs-list')).id;
+    // 40 applied, 260 skipped (finite norms): the old clip rate counted these as 87 %.
+    const steps = makeSteps({ steps: 300, layers: false, threshold: 100 }).map((s, i) => ({ ...s, action: i < 40 ? ('apply' as const) : ('skip' as const) }));
+    await postSteps(server.url, observe, steps);
+    const twins: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const id = (await createRun(server.url, 'linear-regression', 'runs-list')).id;
+      await postSteps(server.url, id, makeSteps({ steps: 50 + 10 * i, layers: false, threshold: 1.2 + 0.3 * i }));
+      twins.push(id);
+    }
+    const { page, errors } = await openPage(browser, 'about:blank');
+    await page.clock.install();
+    await page.goto(`${server.url}/#/`);
+    const row = (id: string) => page.locator(`${tid(TID.runRow)}[data-run-id="${id}"]`);
+    const cell = (id: string, col: string) => row(id).locator(`td[data-col="${col}"]`);
+    await poll(() => cell(observe, 'clip').textContent()).toBe('0.0%');
+    expect(await cell(observe, 'skipped').textContent()).toBe('260');
+    const summaries = (await (await fetch(`${server.url}/api/runs`)).json()) as { id: string; clipped: number; steps: number; nonFinite: number }[];
+    const diverged = summaries.find((s) => s.id === divergedId)!;
+    const pct = (100 * diverged.clipped) / (diverged.steps - diverged.nonFinite);
+    expect(await cell(divergedId, 'clip').textContent()).toBe(`${pct < 10 ? pct.toFixed(1) : pct.toFixed(0)}%`);
+    expect(await cell(spikyId, 'policy').textContent()).toBe('v2 zscore z=2.5');
+    expect(await cell(spikyId, 'created').textContent()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d$/);
+    expect(await cell(spikyId, 'duration').textContent()).toMatch(/^\d+ (s|min)$/);
+    // Same names, told apart by their ids.
+    for (const id of twins) expect(await row(id).locator(tid(TID.runIdCell)).textContent()).toBe(id);
+
+    // Steps just arrived: a rate; then nothing for longer than the rate window: 0.
+    await poll(() => cell(twins[2], 'rate').textContent()).not.toBe('0');
+    await page.clock.fastForward(12_000);
+    await poll(() => cell(twins[2], 'rate').textContent()).toBe('0');
+
+    // Sort by clip rate: descending first, then ascending; the order the clipped fractions give.
+    const order = () => page.locator(tid(TID.runRow)).evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.runId));
+    const rate = (id: string) => {
+      const s = summaries.find((x) => x.id === id);
+      return s && s.steps - s.nonFinite > 0 ? s.clipped / (s.steps - s.nonFinite) : -1;
+    };
+    await page.click(`${tid(TID.runsSortHeader)}[data-sort="clip"]`);
+    await poll(async () => {
+      const ids = (await order()) as string[];
+      return ids.every((id, i) => i === 0 || rate(ids[i - 1]) >= rate(id));
+    }).toBe(true);
+    expect(await page.locator(`${tid(TID.runsSortHeader)}[data-sort="clip"]`).getAttribute('aria-sort')).toBe('descending');
+    await page.click(`${tid(TID.runsSortHeader)}[data-sort="clip"]`);
+    await poll(async () => ((await order()) as string[])[0]).toBe(observe);
+    await screenshot(page, 'runs-list-light');
+
+    // Search on the server: by name, by an id's middle, by project.
+    await page.fill(tid(TID.runsSearch), 'LINEAR');
+    await poll(async () => ((await order()) as string[]).sort()).toEqual([...twins].sort());
+    await page.fill(tid(TID.runsSearch), twins[1].slice(3, 10));
+    await poll(() => order()).toEqual([twins[1]]);
+    await page.fill(tid(TID.runsSearch), 'runs-list');
+    await poll(async () => ((await order()) as string[]).sort()).toEqual([observe, ...twins].sort());
+    await page.click(tid(TID.themeToggle));
+    await screenshot(page, 'runs-list-dark');
     expect(errors).toEqual([]);
     await page.context().close();
   });

@@ -34,6 +34,14 @@ export function describePolicy(p: Policy): string {
   return [p.kind, ...own, ...bounds].join(' ');
 }
 
+/** "v2 zscore z=2.5": the version and the policy's main parameter, for the runs table. */
+export function shortPolicy(v: PolicyVersion): string {
+  const p = v.policy as unknown as Record<string, unknown>;
+  const main = p.kind === 'percentile' ? `p=${String(p.p)}` : p.kind === 'zscore' ? `z=${String(p.z)}` : '';
+  const cap = p.maxNorm !== null && p.maxNorm !== undefined ? `≤${String(p.maxNorm)}` : '';
+  return [`v${v.version}`, p.kind, main, cap].filter(Boolean).join(' ');
+}
+
 export function describeAcks(v: PolicyVersion): string {
   if (!v.acks || v.acks.length === 0) return 'no SDK ack yet';
   return v.acks

@@ -23,6 +23,7 @@ export const TID = {
   compareMetric: 'compare-metric',
   compareRun: 'compare-run',
   clipWindowNote: 'clip-window-note',
+  chartNote: 'chart-note',
   runTitle: 'run-title',
   runStats: 'run-stats',
   runLastStepValue: 'run-view-last-step',

@@ -6,6 +6,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TID } from '../../client/src/testids.ts';
+import { clipWindow, rollingClipFraction } from '../../client/src/charts/clip-fraction.ts';
 import { fmtNum } from '../../client/src/format.ts';
 import { fromStepSeries } from '../../client/src/series.ts';
 import { emaOverSteps, firstSpan } from '../../client/src/smoothing.ts';
@@ -156,7 +157,7 @@ describe('diverged run', () => {
 });
 
 describe('smoothing', () => {
-  it('should draw a debiased EMA over steps for norm and loss, the raw values faint behind, with the value TensorBoard\'s formula gives', async () => {
+  it('should draw a debiased EMA over steps for norm and loss, the raw values faint behind, and the clipped fraction rolling over a stated window', async () => {
     const { page, errors } = await openPage(browser, 'about:blank');
     const stepUrls: string[] = [];
     page.on('request', (r) => r.url().includes(`/api/runs/${spikyId}/steps`) && stepUrls.push(r.url()));
@@ -179,6 +180,14 @@ describe('smoothing', () => {
     const fetched = fromStepSeries((await (await fetch(stepUrls[stepUrls.length - 1])).json()) as StepSeries);
     const ema = emaOverSteps(fetched.lastStep, fetched.normLast, 100, fetched.step.length, firstSpan(fetched));
     expect(shown).toBe(fmtNum(ema[fetched.step.indexOf(step)]));
+    // The synced cursor: the clipped fraction at that step is the rolling one, over the window said.
+    const window = clipWindow(fetched.bucketSize);
+    expect(await page.locator(`${tid(TID.coefChart)} ${tid(TID.chartNote)}`).textContent()).toBe(`clipped fraction: rolling over ${window} steps, of finite steps`);
+    const fraction = rollingClipFraction(fetched, window)[fetched.step.indexOf(step)]!;
+    expect(fraction).toBeGreaterThan(0.05);
+    expect(fraction).toBeLessThan(0.95);
+    expect(await legend(TID.coefChart).filter({ hasText: 'clipped fraction' }).locator('.u-value').textContent()).toBe(fmtNum(fraction));
+    await elementShot(page.locator(tid(TID.coefChart)), 'clip-fraction-light');
     await screenshot(page, 'smoothing-light');
     await elementShot(norm, 'smoothing-norm-light');
 
@@ -186,6 +195,7 @@ describe('smoothing', () => {
     await poll(() => legend(TID.normChart).filter({ hasText: '‖g‖ EMA' }).count()).toBe(1);
     await elementShot(norm, 'smoothing-norm-dark');
     await elementShot(page.locator(tid(TID.lossChart)), 'smoothing-loss-dark');
+    await elementShot(page.locator(tid(TID.coefChart)), 'clip-fraction-dark');
     await page.selectOption(tid(TID.smoothingSelect), '0');
     await poll(() => legend(TID.normChart).filter({ hasText: '‖g‖ EMA' }).count()).toBe(0);
     expect(errors).toEqual([]);

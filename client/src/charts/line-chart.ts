@@ -3,9 +3,10 @@
 // non-finite gradient steps are shaded here too, so a diverged stretch lines up across
 // charts; a column's own non-finite values (a NaN loss) get markers with a count.
 import uPlot from 'uplot';
+import { h, setText } from '../dom.ts';
 import { fmtNum } from '../format.ts';
 import type { RunData } from '../run-data.ts';
-import { emptySeries, type Col, type PlotSeries } from '../series.ts';
+import { emptySeries, type PlotSeries } from '../series.ts';
 import { emaOverSteps, firstSpan, type Smoothing } from '../smoothing.ts';
 import { TID } from '../testids.ts';
 import type { Palette } from '../theme.ts';
@@ -17,7 +18,7 @@ import { axis, PlotPanel, yTicks, type ZoomHandlers } from './plot-panel.ts';
 export interface LineDef {
   label: string;
   color: (pal: Palette) => string;
-  column: (s: PlotSeries) => Col;
+  column: (s: PlotSeries) => (number | null)[];
   dash?: number[];
   /** Draw as filled steps (fractions per bucket read better as area than as a zig-zag). */
   area?: boolean;
@@ -36,6 +37,8 @@ export interface LineChartSpec extends ZoomHandlers {
   /** Fixed y range, e.g. [0, 1] for fractions. */
   yRange?: [number, number];
   smoothing?: Smoothing;
+  /** Text next to the title, from the data shown (e.g. the clipped fraction's window). */
+  note?: (s: PlotSeries) => string;
   height?: number;
 }
 
@@ -46,6 +49,7 @@ export class LineChart {
   #shown: PlotSeries = emptySeries();
   #shownLen = 0;
   #markers: MarkerLayer | null = null;
+  readonly #note = h('span', { class: 'muted hint', testid: TID.chartNote });
 
   constructor(model: RunData, spec: LineChartSpec) {
     this.#spec = spec;
@@ -62,6 +66,7 @@ export class LineChart {
           const cols = spec.lines.map((l) => l.column(s).slice(0, n));
           const halfLife = spec.smoothing?.halfLife ?? 0;
           const smoothed = halfLife > 0 ? spec.lines.filter((l) => l.smooth).map((l) => emaOverSteps(s.lastStep, l.column(s), halfLife, n, firstSpan(s))) : [];
+          if (spec.note) setText(this.#note, spec.note(s));
           return [s.step.slice(0, n), ...cols, ...smoothed];
         },
         options: (pal) => {
@@ -71,6 +76,7 @@ export class LineChart {
         },
       },
       spec,
+      ...(spec.note ? [this.#note] : []),
     );
     spec.smoothing?.onChange(() => this.panel.rebuild());
   }
@@ -134,14 +140,4 @@ function options(spec: LineChartSpec, pal: Palette, halfLife: number): Omit<uPlo
     ],
     legend: { live: true },
   };
-}
-
-/** Fraction of each bucket's steps that were clipped or skipped. */
-export function clippedFraction(s: PlotSeries): Col {
-  const out: Col = new Array(s.step.length);
-  for (let i = 0; i < s.step.length; i++) {
-    const c = s.count[i];
-    out[i] = c > 0 ? (s.clipped[i] + s.skipped[i]) / c : null;
-  }
-  return out;
 }

@@ -4,11 +4,13 @@
 import uPlot from 'uplot';
 import type { RunEvent, RunSummary } from '@gradpilot/sdk/protocol';
 import { api, ApiError } from '../api.ts';
-import { clippedFraction, LineChart } from '../charts/line-chart.ts';
+import { clipWindow, rollingClipFraction } from '../charts/clip-fraction.ts';
+import { LineChart } from '../charts/line-chart.ts';
 import { LayerHeatmap } from '../charts/heatmap.ts';
 import { NormChart } from '../charts/norm-chart.ts';
 import type { PlotPanel } from '../charts/plot-panel.ts';
 import { h, setText } from '../dom.ts';
+import { fmtInt } from '../format.ts';
 import { RunData } from '../run-data.ts';
 import { TID } from '../testids.ts';
 import { onThemeChange } from '../theme.ts';
@@ -112,8 +114,10 @@ export function runView(ctx: AppContext, runId: string): View {
       yRange: [0, 1.05],
       lines: [
         { label: 'min coef', color: (p) => p.coef, column: (s) => s.coefMin },
-        { label: 'clipped fraction', color: (p) => p.clipped, column: clippedFraction, area: true },
+        { label: 'clipped fraction', color: (p) => p.clipped, column: (s) => rollingClipFraction(s, clipWindow(s.bucketSize)), area: true },
       ],
+      // A per-step 0/1 is a barcode: the fraction is rolling, over a window said here.
+      note: (s) => `clipped fraction: rolling over ${fmtInt(clipWindow(s.bucketSize))} steps, of finite steps`,
     });
     const heatmap = new LayerHeatmap(() => {
       const u = norm.panel.plot;

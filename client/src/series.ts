@@ -61,10 +61,8 @@ function column(values: WireNumber[] | undefined, length: number): Col {
   return out;
 }
 
-const isNonFinite = (v: WireNumber | undefined): boolean => {
-  const n = decodeNumber(v ?? null);
-  return typeof n === 'number' && !Number.isFinite(n);
-};
+/** In the REST API's JSON a non-finite number is always a string ("NaN", "Infinity", "-Infinity"). */
+const isNonFinite = (v: WireNumber | undefined): boolean => typeof v === 'string' && (v === 'NaN' || v === 'Infinity' || v === '-Infinity');
 
 /**
  * Non-finite values per bucket, as far as min/max/last tell: min and max are NaN only when
@@ -81,7 +79,7 @@ function nonFiniteFlags(col: BucketColumn | undefined, count: number[] | undefin
   return out;
 }
 
-const isNaNWire = (v: WireNumber | undefined): boolean => Number.isNaN(decodeNumber(v ?? null));
+const isNaNWire = (v: WireNumber | undefined): boolean => v === 'NaN';
 
 function bucket(col: BucketColumn | undefined, key: keyof BucketColumn, length: number): Col {
   return column(col?.[key], length);
@@ -143,7 +141,8 @@ export function appendLive(s: PlotSeries, live: LiveSteps, toStep = Number.POSIT
     s.normLast.push(norm);
     s.normLastRaw.push(typeof raw === 'number' ? raw : null);
     s.loss.push(plottable(live.loss?.[i]));
-    s.lossNonFinite.push(isNonFinite(live.loss?.[i]) ? 1 : 0);
+    const loss = decodeNumber(live.loss?.[i] ?? null);
+    s.lossNonFinite.push(typeof loss === 'number' && !Number.isFinite(loss) ? 1 : 0);
     s.lr.push(plottable(live.lr?.[i]));
     s.threshold.push(plottable(live.threshold?.[i]));
     s.coefMin.push(plottable(live.coef?.[i]));

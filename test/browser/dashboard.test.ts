@@ -49,8 +49,9 @@ describe('dashboard in Chromium', () => {
     const lateId = await seedRun(server.url, { name: 'late-run', steps: 5, layers: false });
     await poll(() => page.locator(`${tid(TID.runRow)}[data-run-id="${lateId}"] ${tid(TID.runLastStep)}`).textContent()).toBe('4');
 
+    // The filter asks the server: the page changes when its answer is in.
     await page.selectOption(tid(TID.projectFilter), 'mnist');
-    expect(await row.isVisible()).toBe(false);
+    await poll(() => row.isVisible()).toBe(false);
     expect(await page.locator(`${tid(TID.runRow)}:visible`).count()).toBe(1);
     await page.selectOption(tid(TID.projectFilter), '');
     await screenshot(page, 'runs-light');

@@ -88,13 +88,17 @@ function rangeParams(q: RangeQuery): string {
 const runPath = (id: string) => `/api/runs/${encodeURIComponent(id)}`;
 
 export const api = {
-  /** One page of runs, newest first; `next` is the cursor of the following page, if any. */
+  /**
+   * One page of runs, newest first; `next` is the cursor of the following page, if any.
+   * `q`: only runs whose name, project or id contains it.
+   */
   listRuns: async (
-    { cursor = null, project = null, limit = RUNS_PAGE }: { cursor?: string | null; project?: string | null; limit?: number } = {},
+    { cursor = null, project = null, limit = RUNS_PAGE, q = null }: { cursor?: string | null; project?: string | null; limit?: number; q?: string | null } = {},
   ): Promise<{ runs: RunSummary[]; next: string | null }> => {
     let next: string | null = null;
     const query = `limit=${limit}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}` +
-      (project === null ? '' : `&project=${encodeURIComponent(project)}`);
+      (project === null ? '' : `&project=${encodeURIComponent(project)}`) +
+      (q === null || q === '' ? '' : `&q=${encodeURIComponent(q)}`);
     const runs = await request<RunSummary[]>('GET', `/api/runs?${query}`, undefined, undefined, (h) => (next = h.get('x-next-cursor')));
     return { runs, next };
   },

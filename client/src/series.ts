@@ -21,6 +21,8 @@ export interface PlotSeries {
   /** The raw decoded last gradNorm per bucket, NaN/±Inf kept (for hover text). */
   normLastRaw: (number | null)[];
   loss: Col;
+  /** 1 where the bucket's loss min, max or last is NaN/±Inf (a lone NaN among finite losses inside a bucket is not seen). */
+  lossNonFinite: number[];
   lr: Col;
   threshold: Col;
   coefMin: Col;
@@ -40,6 +42,7 @@ export function emptySeries(): PlotSeries {
     normLast: [],
     normLastRaw: [],
     loss: [],
+    lossNonFinite: [],
     lr: [],
     threshold: [],
     coefMin: [],
@@ -57,6 +60,26 @@ function column(values: WireNumber[] | undefined, length: number): Col {
   for (let i = 0; i < length; i++) out[i] = plottable(values?.[i]);
   return out;
 }
+
+/** In the REST API's JSON a non-finite number is always a string ("NaN", "Infinity", "-Infinity"). */
+const isNonFinite = (v: WireNumber | undefined): boolean => typeof v === 'string' && (v === 'NaN' || v === 'Infinity' || v === '-Infinity');
+
+/**
+ * Non-finite values per bucket, as far as min/max/last tell: min and max are NaN only when
+ * the bucket held no number at all (then all its steps count), else 1 when min, max or last
+ * is NaN/±Inf.
+ */
+function nonFiniteFlags(col: BucketColumn | undefined, count: number[] | undefined, length: number): number[] {
+  const out = new Array<number>(length);
+  for (let i = 0; i < length; i++) {
+    if (!col) out[i] = 0;
+    else if (isNaNWire(col.min[i]) && isNaNWire(col.max[i])) out[i] = count?.[i] ?? 1;
+    else out[i] = isNonFinite(col.min[i]) || isNonFinite(col.max[i]) || isNonFinite(col.last[i]) ? 1 : 0;
+  }
+  return out;
+}
+
+const isNaNWire = (v: WireNumber | undefined): boolean => v === 'NaN';
 
 function bucket(col: BucketColumn | undefined, key: keyof BucketColumn, length: number): Col {
   return column(col?.[key], length);
@@ -85,6 +108,7 @@ export function fromStepSeries(s: StepSeries): PlotSeries {
     normLast: bucket(s.gradNorm, 'last', n),
     normLastRaw,
     loss: bucket(s.loss, 'last', n),
+    lossNonFinite: nonFiniteFlags(s.loss, s.count, n),
     lr: bucket(s.lr, 'last', n),
     threshold: bucket(s.threshold, 'last', n),
     coefMin: bucket(s.coef, 'min', n),
@@ -117,6 +141,8 @@ export function appendLive(s: PlotSeries, live: LiveSteps, toStep = Number.POSIT
     s.normLast.push(norm);
     s.normLastRaw.push(typeof raw === 'number' ? raw : null);
     s.loss.push(plottable(live.loss?.[i]));
+    const loss = decodeNumber(live.loss?.[i] ?? null);
+    s.lossNonFinite.push(typeof loss === 'number' && !Number.isFinite(loss) ? 1 : 0);
     s.lr.push(plottable(live.lr?.[i]));
     s.threshold.push(plottable(live.threshold?.[i]));
     s.coefMin.push(plottable(live.coef?.[i]));

@@ -38,6 +38,8 @@ export function onThemeChange(listener: (t: Theme) => void): () => void {
 
 export interface Palette {
   text: string;
+  /** Panel background: halos around lines drawn over data. */
+  panel: string;
   muted: string;
   grid: string;
   axis: string;
@@ -60,6 +62,7 @@ export function palette(): Palette {
   const v = (name: string) => css.getPropertyValue(`--${name}`).trim();
   return {
     text: v('fg'),
+    panel: v('panel'),
     muted: v('muted'),
     grid: v('grid'),
     axis: v('axis'),

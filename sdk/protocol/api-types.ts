@@ -54,7 +54,7 @@ export interface RunSummary {
   steps: number;
   lastStep: number | null;
   lastStepAt: string | null;
-  /** Steps per second over the last minute of ingest. */
+  /** Steps per second over the last 10 s of ingest: 0 once nothing arrived for 10 s. */
   stepsPerSecond: number;
   clipped: number;
   skipped: number;

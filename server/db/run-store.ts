@@ -35,6 +35,7 @@ export class RunStore {
   readonly #all;
   readonly #page;
   readonly #projectPage;
+  readonly #searchPage;
   readonly #projects;
   readonly #bump;
   readonly #recount;
@@ -50,6 +51,12 @@ export class RunStore {
     this.#all = db.prepare<[], RunRow>('SELECT * FROM runs ORDER BY rid DESC');
     this.#page = db.prepare<[number, number], RunRow>('SELECT * FROM runs WHERE rid < ? ORDER BY rid DESC LIMIT ?');
     this.#projectPage = db.prepare<[string, number, number], RunRow>('SELECT * FROM runs WHERE project = ? AND rid < ? ORDER BY rid DESC LIMIT ?');
+    // LIKE is case-insensitive for ASCII in SQLite; `\` escapes the user's % and _.
+    this.#searchPage = db.prepare<{ q: string; project: string | null; before: number; limit: number }, RunRow>(
+      `SELECT * FROM runs WHERE rid < @before AND (@project IS NULL OR project = @project)
+         AND (name LIKE @q ESCAPE '\\' OR project LIKE @q ESCAPE '\\' OR id LIKE @q ESCAPE '\\')
+       ORDER BY rid DESC LIMIT @limit`,
+    );
     this.#projects = db.prepare<[], { project: string }>('SELECT DISTINCT project FROM runs WHERE project IS NOT NULL ORDER BY project');
     this.#bump = db.prepare(
       `UPDATE runs SET steps = steps + @accepted, clipped = clipped + @clipped, skipped = skipped + @skipped,
@@ -88,9 +95,16 @@ export class RunStore {
     return this.#all.all();
   }
 
-  /** Newest first: at most `limit` runs created before run `beforeRid` (null: from the newest). */
-  page(limit: number, beforeRid: number | null, project: string | null = null): RunRow[] {
+  /**
+   * Newest first: at most `limit` runs created before run `beforeRid` (null: from the newest),
+   * of `project` if given, whose name, project or id contains `search` if given.
+   */
+  page(limit: number, beforeRid: number | null, project: string | null = null, search: string | null = null): RunRow[] {
     const before = beforeRid ?? Number.MAX_SAFE_INTEGER;
+    if (search !== null) {
+      const q = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      return this.#searchPage.all({ q, project, before, limit });
+    }
     return project === null ? this.#page.all(before, limit) : this.#projectPage.all(project, before, limit);
   }
 

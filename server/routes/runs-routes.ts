@@ -60,13 +60,21 @@ export function runsRoutes(ctx: ServerContext): Router {
       throw new ValidationError(`Expected "cursor" to be the X-Next-Cursor of a previous page, got ${describe(cursor)}`);
     }
     const project = req.query.project === undefined ? null : parseName(req.query.project, 'project');
-    const rows = ctx.store.runs.page(limit + 1, cursor === undefined ? null : Number(cursor), project);
+    const q = req.query.q;
+    if (q !== undefined && (typeof q !== 'string' || q.length > 200)) {
+      throw new ValidationError(`Expected "q" to be the text to search names, projects and ids for (at most 200 characters), got ${describe(q)}`);
+    }
+    const search = q === undefined || q === '' ? null : q;
+    const rows = ctx.store.runs.page(limit + 1, cursor === undefined ? null : Number(cursor), project, search);
     const more = rows.length > limit;
     if (more) rows.pop();
     if (more && rows.length > 0) {
       const next = String(rows[rows.length - 1].rid);
       res.set('X-Next-Cursor', next);
-      res.set('Link', `</api/runs?limit=${limit}&cursor=${next}${project === null ? '' : `&project=${encodeURIComponent(project)}`}>; rel="next"`);
+      res.set(
+        'Link',
+        `</api/runs?limit=${limit}&cursor=${next}${project === null ? '' : `&project=${encodeURIComponent(project)}`}${search === null ? '' : `&q=${encodeURIComponent(search)}`}>; rel="next"`,
+      );
     }
     res.json(rows.map((r) => toRunSummary(ctx.store, ctx.activity, r)));
   });

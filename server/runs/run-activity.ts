@@ -1,7 +1,13 @@
-// In-memory activity per run: steps per second over the last minute, and which SDK sockets
-// are joined. Nothing here is durable; after a restart a run is "idle" until it sends again.
+// In-memory activity per run: steps per second over the last 10 seconds, and which SDK
+// sockets are joined. Nothing here is durable; after a restart a run is "idle" until it
+// sends again.
 
-const WINDOW_SECONDS = 60;
+/**
+ * A rate over the last minute kept showing a burst long after it ended (an idle run at 19
+ * steps/s); over 10 s a run that stopped sending reads 0 within 10 s.
+ */
+export const RATE_WINDOW_SECONDS = 10;
+const WINDOW_SECONDS = RATE_WINDOW_SECONDS;
 /** A run with no SDK joined counts as running while steps arrived this recently. */
 const RUNNING_GRACE_MS = 30_000;
 

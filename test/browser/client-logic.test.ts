@@ -3,9 +3,15 @@
 import { describe, expect, it } from 'vitest';
 import { normalizePolicyState } from '../../client/src/api.ts';
 import { firstSpike, toGrid } from '../../client/src/charts/heatmap-model.ts';
+import { clipWindow, rollingClipFraction } from '../../client/src/charts/clip-fraction.ts';
+import { decadesSpanned } from '../../client/src/charts/log-scale.ts';
+import { clusterMarkers } from '../../client/src/charts/marker-clusters.ts';
+import { mergeNearSpans, nonFiniteSpans } from '../../client/src/charts/nonfinite-spans.ts';
 import { parseRoute } from '../../client/src/router.ts';
+import { emaOverSteps } from '../../client/src/smoothing.ts';
 import { alignWhatIf, appendLive, floorIndex, fromStepSeries } from '../../client/src/series.ts';
 import { describeAcks, describePolicy } from '../../client/src/views/policy-panel.ts';
+import { suggestCap, warmupWithoutThreshold } from '../../client/src/views/warmup-warning.ts';
 import type { PolicyVersion, StepSeries } from '../../sdk/protocol/api-types.ts';
 import type { WireNumber } from '../../sdk/protocol/wire-number.ts';
 
@@ -100,6 +106,88 @@ describe('series decoding', () => {
   });
 });
 
+describe('chart scales', () => {
+  it('should measure the decades the positive norms span, ignoring zeros, gaps and entries past n', () => {
+    expect(decadesSpanned([[0.5, 2, null, 0], [50]], 4)).toBeCloseTo(2);
+    expect(decadesSpanned([[0.5, 2, null, 0, 500]], 4)).toBeCloseTo(Math.log10(2 / 0.5));
+    expect(decadesSpanned([[0.5, 2], [500, 0.01]], 2)).toBeCloseTo(Math.log10(500 / 0.01));
+    expect(decadesSpanned([[null, 0]], 2)).toBe(0);
+  });
+});
+
+describe('diverged runs', () => {
+  it('should make one span of each run of adjacent non-finite buckets, with their count', () => {
+    const s = { step: [0, 1, 2, 3, 4, 10, 20], lastStep: [0, 1, 2, 3, 9, 19, 29] };
+    const counts = [0, 1, 1, 0, 2, 3, 0];
+    expect(nonFiniteSpans(s, (i) => counts[i])).toEqual([
+      { from: 1, to: 2, count: 2, i0: 1, i1: 2 },
+      { from: 4, to: 19, count: 5, i0: 4, i1: 5 },
+    ]);
+    // Closer than 3 px on screen (here 1 step = 1 px): one span.
+    expect(mergeNearSpans(nonFiniteSpans(s, (i) => counts[i]), (x) => x, 3)).toEqual([{ from: 1, to: 19, count: 7, i0: 1, i1: 5 }]);
+    expect(mergeNearSpans(nonFiniteSpans(s, (i) => counts[i]), (x) => 10 * x, 3)).toHaveLength(2);
+  });
+
+  it('should merge markers of one kind closer than the given pixels, counting them, and leave lone ones alone', () => {
+    const m = (x: number, kind: string) => ({ x, kind, testid: 't', title: `${kind} ${x}` });
+    const zooms: number[][] = [];
+    const out = clusterMarkers([m(10, 'spike'), m(12, 'spike'), m(11, 'explosion'), m(40, 'spike'), m(13, 'spike')], (x) => x, 5, (a, b) => zooms.push([a, b]));
+    const spikes = out.filter((o) => o.kind === 'spike');
+    expect(spikes.map((o) => [o.x, o.count ?? 1])).toEqual([[10, 3], [40, 1]]);
+    expect(spikes[0].title).toBe('3 spike markers in steps 10–13 · click to zoom in');
+    expect(out.find((o) => o.kind === 'explosion')).toEqual(m(11, 'explosion'));
+    spikes[0].onClick?.();
+    expect(zooms).toEqual([[10, 13]]);
+  });
+});
+
+describe('EMA smoothing', () => {
+  it('should equal TensorBoard\'s debiased EMA on consecutive steps, skipping non-finite values', () => {
+    const values = [1, 3, null, 2, Number.NaN, 5, 4];
+    const steps = [0, 1, 2, 3, 4, 5, 6];
+    const halfLife = 3;
+    const w = 0.5 ** (1 / halfLife);
+    // TensorBoard's smoothing (vz_line_chart): last = last * w + (1 - w) * v; smoothed = last / (1 - w^n).
+    let last = 0;
+    let n = 0;
+    let prev = -1;
+    const expected = values.map((v, i) => {
+      if (v === null || !Number.isFinite(v)) return null;
+      // A skipped point's step still passes: the next value stands for both steps.
+      const k = prev < 0 ? 1 : steps[i] - prev;
+      prev = steps[i];
+      last = last * w ** k + (1 - w ** k) * v;
+      n += k;
+      return last / (1 - w ** n);
+    });
+    const got = emaOverSteps(steps, values, halfLife);
+    got.forEach((g, i) => (expected[i] === null ? expect(g).toBeNull() : expect(g).toBeCloseTo(expected[i]!, 12)));
+    expect(emaOverSteps(steps, values, 0)).toEqual(values);
+  });
+
+  it('should give the same curve from buckets as from the raw steps they hold (weights per step, not per point)', () => {
+    // Blocks of 10 steps with one value each: raw, and as buckets whose value stands at the last step.
+    const blocks = [2, 5, 1, 8, 3, 3, 9];
+    const rawSteps = blocks.flatMap((_, b) => Array.from({ length: 10 }, (_, j) => 10 * b + j));
+    const raw = emaOverSteps(rawSteps, blocks.flatMap((v) => Array<number>(10).fill(v)), 25);
+    const bucketed = emaOverSteps(blocks.map((_, b) => 10 * b + 9), blocks, 25, blocks.length, 10);
+    bucketed.forEach((v, b) => expect(v).toBeCloseTo(raw[10 * b + 9]!, 12));
+  });
+});
+
+describe('clipped fraction', () => {
+  it('should be clipped over finite steps in a rolling window of steps, whatever the bucket size', () => {
+    // Raw steps 0..5: clipped at 1, 2 and 3; step 4 non-finite; window 3 steps.
+    const raw = { lastStep: [0, 1, 2, 3, 4, 5], count: [1, 1, 1, 1, 1, 1], nonFinite: [0, 0, 0, 0, 1, 0], clipped: [0, 1, 1, 1, 0, 0] };
+    expect(rollingClipFraction(raw, 3)).toEqual([0, 1 / 2, 2 / 3, 1, 1, 1 / 2]);
+    // Buckets of 10 steps, window 20: the last two buckets each.
+    const buckets = { lastStep: [9, 19, 29], count: [10, 10, 10], nonFinite: [0, 5, 10], clipped: [2, 5, 0] };
+    expect(rollingClipFraction(buckets, 20)).toEqual([2 / 10, 7 / 15, 5 / 5]);
+    expect(rollingClipFraction({ lastStep: [0], count: [1], nonFinite: [1], clipped: [0] }, 3)).toEqual([null]);
+    expect([clipWindow(1), clipWindow(50)]).toEqual([100, 500]);
+  });
+});
+
 describe('per-layer heatmap', () => {
   it('should name the layer whose norm jumped first relative to its own median', () => {
     const grid = toGrid({
@@ -148,6 +236,21 @@ describe('routes and policy text', () => {
         ]),
       ),
     ).toBe('rank 0 @ step 200, rank 1 @ step 250 (late)');
+  });
+
+  it('should count the warm-up steps without threshold a policy switch starts, as the controller does', () => {
+    const zscore = { ...percentile, kind: 'zscore' as const } as unknown as typeof percentile;
+    expect(warmupWithoutThreshold({ kind: 'zscore' }, { current: percentile, finiteSteps: 300 })).toBe(25);
+    expect(warmupWithoutThreshold({ kind: 'zscore', warmupSteps: 40 }, { current: percentile, finiteSteps: 300 })).toBe(40);
+    expect(warmupWithoutThreshold({ kind: 'zscore', maxNorm: 2 }, { current: percentile, finiteSteps: 300 })).toBe(0);
+    // zscore -> zscore keeps the statistics; percentile counts the run's finite norms.
+    expect(warmupWithoutThreshold({ kind: 'zscore' }, { current: zscore, finiteSteps: 0 })).toBe(0);
+    expect(warmupWithoutThreshold({ kind: 'percentile', warmupSteps: 1000 }, { current: zscore, finiteSteps: 301 })).toBe(699);
+    expect(warmupWithoutThreshold({ kind: 'percentile' }, { current: zscore, finiteSteps: 0 })).toBe(0);
+    expect(warmupWithoutThreshold({ kind: 'fixed' }, { current: percentile, finiteSteps: 0 })).toBe(0);
+    expect(suggestCap([2, 2.345678, null], [])).toBe(2.35);
+    expect(suggestCap([null], [1, 3, 2, Number.NaN])).toBe(4);
+    expect(suggestCap([], [])).toBeNull();
   });
 
   it('should accept the policy as current + history in any order, or as a bare version', () => {

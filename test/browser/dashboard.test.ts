@@ -49,8 +49,9 @@ describe('dashboard in Chromium', () => {
     const lateId = await seedRun(server.url, { name: 'late-run', steps: 5, layers: false });
     await poll(() => page.locator(`${tid(TID.runRow)}[data-run-id="${lateId}"] ${tid(TID.runLastStep)}`).textContent()).toBe('4');
 
+    // The filter asks the server: the page changes when its answer is in.
     await page.selectOption(tid(TID.projectFilter), 'mnist');
-    expect(await row.isVisible()).toBe(false);
+    await poll(() => row.isVisible()).toBe(false);
     expect(await page.locator(`${tid(TID.runRow)}:visible`).count()).toBe(1);
     await page.selectOption(tid(TID.projectFilter), '');
     await screenshot(page, 'runs-light');
@@ -99,7 +100,10 @@ describe('dashboard in Chromium', () => {
 
     // Drag-select zooms every chart to that range and stops following; double-click goes back.
     // Raw mouse coordinates: the chart's box must be read once the page has stopped moving.
+    // The highlight may have scrolled the chart out of the viewport (the side column is taller
+    // than the charts): bring it back first, since raw mouse coordinates only reach what is shown.
     const follow = page.locator(tid(TID.followToggle));
+    await page.locator(`${tid(TID.normChart)} .u-over`).scrollIntoViewIfNeeded();
     const box = await restingBox(page.locator(`${tid(TID.normChart)} .u-over`));
     await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
     await page.mouse.down();

@@ -56,6 +56,15 @@ describe('runs API', () => {
     const projectRun = await createRun(server.url, { name: 'in p', project: 'p' });
     expect((await call<{ id: string }[]>(`${server.url}/api/runs?project=p`)).body.map((r) => r.id)).toEqual([projectRun]);
     expect((await call(`${server.url}/api/projects`)).body).toEqual(['p']);
+    // Search: name, project or id contains q (case-insensitive), with the project filter and paging.
+    const search = async (query: string) => (await call<{ id: string }[]>(`${server.url}/api/runs?${query}`)).body.map((r) => r.id);
+    expect(await search('q=IN%20P')).toEqual([projectRun]);
+    expect(await search(`q=${ids[4].slice(2, 9)}`)).toEqual([ids[4]]);
+    expect(await search('q=p&project=p')).toEqual([projectRun]);
+    expect(await search('q=%25')).toEqual([]);
+    const paged = await fetch(`${server.url}/api/runs?q=run&limit=2`);
+    expect(paged.headers.get('link')).toMatch(/&q=run>; rel="next"$/);
+    expect((await call(`${server.url}/api/runs?q=${'x'.repeat(201)}`)).status).toBe(400);
     for (const bad of ['limit=0', 'limit=5001', 'limit=abc', 'cursor=-1', 'cursor=abc']) {
       const res = await call(`${server.url}/api/runs?${bad}`);
       expect(res.status, bad).toBe(400);

@@ -4,10 +4,20 @@
 import type uPlot from 'uplot';
 
 export interface Marker {
+  /** The step it stands for (data-step). */
   x: number;
+  /** Where to draw it, when not at x (the middle of a span or cluster). */
+  at?: number;
   kind: string;
   testid: string;
   title: string;
+  /** Shown on the marker when > 1: the steps or events it stands for. */
+  count?: number;
+  /** A colour of its own (a run's, in the compare view) and a row (px from the top). */
+  color?: string;
+  top?: number;
+  /** data-run, for markers that belong to one of several runs. */
+  run?: string;
   onClick?: () => void;
 }
 
@@ -33,17 +43,36 @@ export class MarkerLayer {
     let used = 0;
     for (const m of markers) {
       if (used >= MAX_MARKERS) break;
-      const left = u.valToPos(m.x, 'x');
+      const left = u.valToPos(m.at ?? m.x, 'x');
       if (!(left >= -1 && left <= width + 1)) continue;
       const el = this.#get(used++);
       if (el.dataset.kind !== m.kind) {
         el.dataset.kind = m.kind;
-        el.className = `marker marker-${m.kind}`;
+        el.className = `marker marker-${m.kind}${el.dataset.count ? ' has-count' : ''}`;
       }
       if (el.dataset.testid !== m.testid) el.dataset.testid = m.testid;
       if (el.title !== m.title) el.title = m.title;
       el.dataset.step = String(m.x);
+      const count = m.count !== undefined && m.count > 1 ? String(m.count) : '';
+      if ((el.dataset.count ?? '') !== count) {
+        if (count) el.dataset.count = count;
+        else delete el.dataset.count;
+        el.textContent = count;
+        el.classList.toggle('has-count', count !== '');
+      }
       el.style.left = `${left}px`;
+      // Cached in data-color: style.background reads back normalised, never equal to the hex.
+      if ((el.dataset.color ?? '') !== (m.color ?? '')) {
+        el.style.background = m.color ?? '';
+        if (m.color) el.dataset.color = m.color;
+        else delete el.dataset.color;
+      }
+      const top = m.top === undefined ? '' : `${m.top}px`;
+      if (el.style.top !== top) el.style.top = top;
+      if ((el.dataset.run ?? '') !== (m.run ?? '')) {
+        if (m.run) el.dataset.run = m.run;
+        else delete el.dataset.run;
+      }
       el.hidden = false;
       if (m.onClick) this.#clicks.set(el, m.onClick);
       else this.#clicks.delete(el);
@@ -55,6 +84,8 @@ export class MarkerLayer {
       el.hidden = true;
       delete el.dataset.testid;
       delete el.dataset.kind;
+      delete el.dataset.count;
+      el.textContent = '';
     }
   }
 

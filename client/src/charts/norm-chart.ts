@@ -1,35 +1,57 @@
 // The gradient-norm chart: the min/max band of each bucket with its last value as a line
-// (so a spike inside a bucket stays visible), the threshold in force, an optional what-if
-// threshold, ticks for clipped/skipped steps, and markers for non-finite steps and for
-// spike/explosion events.
+// (so a spike inside a bucket stays visible), the threshold in force and an optional what-if
+// threshold drawn on top, clipped/skipped steps in a strip under the plot, and markers for
+// non-finite steps and for spike/explosion events. Log scale by itself when the norms span
+// more than two decades (said next to the toggle), until the user picks one.
 import uPlot from 'uplot';
 import type { RunEvent } from '@gradpilot/sdk/protocol';
-import { h } from '../dom.ts';
+import { h, setText } from '../dom.ts';
 import { fmtNum } from '../format.ts';
 import type { RunData } from '../run-data.ts';
 import { alignWhatIf, type Col, type PlotSeries } from '../series.ts';
+import { emaOverSteps, firstSpan, type Smoothing } from '../smoothing.ts';
 import { TID } from '../testids.ts';
 import type { Palette } from '../theme.ts';
+import { AUTO_LOG_DECADES, decadesSpanned } from './log-scale.ts';
+import { clusterMarkers } from './marker-clusters.ts';
 import { MarkerLayer, type Marker } from './markers.ts';
+import { drawNonFiniteBands, spanMiddle, spansOnChart } from './nonfinite-bands.ts';
+import { describeSpan, type NonFiniteSpan } from './nonfinite-spans.ts';
+import { noPaths, strokeOnTop } from './overlay-lines.ts';
 import { axis, PlotPanel, yTicks, type ZoomHandlers } from './plot-panel.ts';
+import { drawTickStrip, STRIP_HEIGHT } from './tick-strip.ts';
 
 export interface NormChartOptions extends ZoomHandlers {
   syncKey: string;
+  /** EMA of the norm drawn over the raw values (faint) when a half-life is set. */
+  smoothing?: Smoothing;
   onEventClick?: (event: RunEvent) => void;
   /** After every redraw (the heatmap follows this chart's x scale). */
   onDraw?: () => void;
 }
 
 const positive = (c: Col): Col => c.map((v) => (v !== null && v > 0 ? v : null));
+/** Room above the plot area for the policy-switch labels (CSS pixels). */
+const LABEL_ROOM = 16;
+/** Series indices in the chart's data. */
+const THRESHOLD = 4;
+const WHAT_IF = 5;
+/** Event markers of one kind closer than this (CSS pixels) merge into one with a count. */
+const CLUSTER_PX = 14;
 
 export class NormChart {
   readonly panel: PlotPanel;
   log = false;
+  /** null: the chart decides (AUTO_LOG_DECADES); true/false: the user's choice. */
+  #logChoice: boolean | null = null;
+  readonly #logBox: HTMLInputElement;
+  readonly #scaleNote = h('span', { class: 'muted scale-note', testid: TID.scaleNote });
   readonly #model: RunData;
   readonly #opts: NormChartOptions;
   #shown: PlotSeries;
   #shownLen = 0;
   #markers: MarkerLayer | null = null;
+  #spans: NonFiniteSpan[] = [];
   #painted = false;
   readonly #empty = h('div', { class: 'empty-overlay' }, 'No steps yet: waiting for the first one…');
 
@@ -37,19 +59,44 @@ export class NormChart {
     this.#model = model;
     this.#opts = opts;
     this.#shown = model.series;
-    const logToggle = h('label', { class: 'toggle' }, h('input', { type: 'checkbox', testid: TID.logToggle }), ' log scale');
-    logToggle.querySelector('input')!.addEventListener('change', (e) => {
-      this.log = (e.target as HTMLInputElement).checked;
-      this.panel.rebuild();
+    this.#logBox = h('input', { type: 'checkbox', testid: TID.logToggle });
+    const logToggle = h('label', { class: 'toggle' }, this.#logBox, ' log scale');
+    this.#logBox.addEventListener('change', () => {
+      this.#logChoice = this.#logBox.checked;
+      this.#setLog(this.#logChoice, '');
     });
     this.panel = new PlotPanel(
-      { title: 'Gradient norm', testid: TID.normChart, height: 280, options: (p) => this.#options(p), data: () => this.#data() },
+      { title: 'Gradient norm', testid: TID.normChart, height: 280 + STRIP_HEIGHT, options: (p) => this.#options(p), data: () => this.#data() },
       opts,
       legendKey(),
       logToggle,
+      this.#scaleNote,
     );
     this.#empty.hidden = true;
     this.panel.body.append(this.#empty);
+    // A fetched range (not each live append) may change the automatic choice of scale.
+    model.onData((reason) => reason === 'load' && this.#autoLog());
+    opts.smoothing?.onChange(() => this.panel.rebuild());
+  }
+
+  get #halfLife(): number {
+    return this.#opts.smoothing?.halfLife ?? 0;
+  }
+
+  #autoLog(): void {
+    if (this.#logChoice !== null) return;
+    const s = this.#model.series;
+    const decades = decadesSpanned([s.normMax, s.normMin], s.step.length);
+    const log = decades > AUTO_LOG_DECADES;
+    this.#setLog(log, log ? `auto: the norms span ${decades.toFixed(1)} decades` : '');
+  }
+
+  #setLog(log: boolean, note: string): void {
+    setText(this.#scaleNote, note);
+    this.#logBox.checked = log;
+    if (log === this.log) return;
+    this.log = log;
+    this.panel.rebuild();
   }
 
   #data(): uPlot.AlignedData {
@@ -62,7 +109,7 @@ export class NormChart {
     const cut = (c: Col): Col => c.slice(0, n);
     const fix = this.log ? (c: Col) => positive(cut(c)) : cut;
     const x = s.step.slice(0, n);
-    return [
+    const data: uPlot.AlignedData = [
       x,
       fix(s.normMax),
       fix(s.normMin),
@@ -70,10 +117,16 @@ export class NormChart {
       fix(s.threshold),
       fix(alignWhatIf(x, this.#model.whatIf)),
     ];
+    // Each value stands at its bucket's last step (the step of `normLast`).
+    const halfLife = this.#halfLife;
+    return halfLife > 0 ? [...data, fix(emaOverSteps(s.lastStep, s.normLast, halfLife, n, firstSpan(s)))] : data;
   }
 
   #options(pal: Palette): Omit<uPlot.Options, 'width' | 'height'> {
     const fmt = (_u: uPlot, v: number | null) => fmtNum(v);
+    const smooth = this.#halfLife > 0;
+    // With smoothing, the raw values stay behind, faint (as TensorBoard draws them).
+    const raw = smooth ? 0.3 : 1;
     const normValue = (_u: uPlot, v: number | null, _si: number, idx: number | null) => {
       if (v !== null || idx === null) return fmtNum(v);
       const raw = this.#shown.normLastRaw[idx];
@@ -81,26 +134,43 @@ export class NormChart {
     };
     return {
       cursor: { sync: { key: this.#opts.syncKey }, drag: { x: true, y: false } },
+      padding: [LABEL_ROOM, null, null, null],
       scales: {
         x: { time: false },
         y: this.log
           ? { distr: 3, log: 10 }
           : { range: (_u, _min, max) => [0, max !== null && max > 0 ? max * 1.08 : 1] },
       },
-      axes: [axis(pal, 'step'), axis(pal, '‖g‖ (global L2, before clipping)', { size: 60, values: yTicks })],
+      // The x labels move down by the strip's height: the strip sits between plot and labels.
+      axes: [
+        axis(pal, 'step', { gap: 5 + STRIP_HEIGHT, size: 34 + STRIP_HEIGHT, ticks: { show: false } }),
+        axis(pal, '‖g‖ (global L2, before clipping)', { size: 60, values: yTicks }),
+      ],
       series: [
         { label: 'step', value: (_u, v) => (v === null ? '–' : String(v)) },
-        { label: 'max', stroke: pal.band, width: 1, value: fmt, spanGaps: true },
-        { label: 'min', stroke: pal.band, width: 1, value: fmt, spanGaps: true },
-        { label: '‖g‖', stroke: pal.norm, width: 1.5, value: normValue, spanGaps: true },
-        { label: 'threshold', stroke: pal.threshold, width: 1.5, dash: [6, 4], value: fmt, spanGaps: true },
-        { label: 'what-if', stroke: pal.whatIf, width: 2, dash: [2, 3], value: fmt, spanGaps: true },
+        { label: 'max', stroke: pal.band, width: 1, value: fmt, spanGaps: true, alpha: raw },
+        { label: 'min', stroke: pal.band, width: 1, value: fmt, spanGaps: true, alpha: raw },
+        { label: '‖g‖', stroke: pal.norm, width: 1.5, value: normValue, spanGaps: true, alpha: raw },
+        // Drawn by #draw on top of everything (strokeOnTop); uPlot keeps legend and hover.
+        { label: 'threshold', stroke: pal.threshold, width: 2, dash: [6, 4], value: fmt, spanGaps: true, paths: noPaths, points: { show: false } },
+        { label: 'what-if', stroke: pal.whatIf, width: 2.5, dash: [7, 3], value: fmt, spanGaps: true, paths: noPaths, points: { show: false } },
+        ...(smooth ? [{ label: '‖g‖ EMA', stroke: pal.norm, width: 2, value: fmt, spanGaps: true }] : []),
       ],
-      bands: [{ series: [1, 2], fill: pal.band + '55' }],
+      bands: [{ series: [1, 2], fill: pal.band + (smooth ? '22' : '55') }],
       hooks: {
+        // Non-finite steps go behind the series, everything else over them.
+        drawAxes: [(u) => this.#drawBehind(u, pal)],
         draw: [(u) => this.#draw(u, pal)],
       },
     };
+  }
+
+  /** Non-finite runs of steps as bands behind the data (see nonfinite-bands.ts). */
+  #drawBehind(u: uPlot, pal: Palette): void {
+    const s = this.#shown;
+    const n = Math.min(this.#shownLen, s.step.length);
+    this.#spans = spansOnChart(u, s, (i) => s.nonFinite[i], n);
+    drawNonFiniteBands(u, this.#spans, pal.nonFinite);
   }
 
   #draw(u: uPlot, pal: Palette): void {
@@ -109,65 +179,46 @@ export class NormChart {
     const { left, top, width, height } = u.bbox;
     const ctx = u.ctx;
     const pr = uPlot.pxRatio;
-    const markers: Marker[] = [];
+    const markers: Marker[] = this.#spans.map((span) => ({
+      x: span.from,
+      at: spanMiddle(span),
+      kind: 'nonfinite',
+      testid: TID.nonFiniteMarker,
+      count: span.count,
+      title: describeSpan(span, 'gradient norms', `gradient norm ${fmtNum(s.normLastRaw[span.i0])}`),
+    }));
+    strokeOnTop(u, THRESHOLD, { color: pal.threshold, halo: pal.panel, width: 2, dash: [6, 4] });
+    strokeOnTop(u, WHAT_IF, { color: pal.whatIf, halo: pal.panel, width: 2.5, dash: [7, 3] });
+    drawTickStrip(u, s, n, pal);
+    // Policy switches: a dotted line at each version's effective step, its label in the room
+    // above the plot area (never over the data); a label that would overlap the previous one
+    // is left out (the policy history lists them all).
     ctx.save();
-    ctx.beginPath();
-    ctx.rect(left, top, width, height);
-    ctx.clip();
-    for (let i = 0; i < n; i++) {
-      const nonFinite = s.nonFinite[i] > 0;
-      const clipped = s.clipped[i] > 0;
-      const skipped = s.skipped[i] > 0;
-      if (!nonFinite && !clipped && !skipped) continue;
-      const x = Math.round(u.valToPos(s.step[i], 'x', true));
-      if (x < left - 2 || x > left + width + 2) continue;
-      if (clipped) {
-        ctx.fillStyle = pal.clipped;
-        ctx.fillRect(x - pr, top + height - 7 * pr, 2 * pr, 7 * pr);
-      }
-      if (skipped && !nonFinite) {
-        ctx.fillStyle = pal.skipped;
-        ctx.fillRect(x - pr, top + height - 14 * pr, 2 * pr, 6 * pr);
-      }
-      if (nonFinite) {
-        // A full-height line: a NaN step must never look like a gap in the data.
-        ctx.fillStyle = pal.nonFinite;
-        ctx.globalAlpha = 0.45;
-        ctx.fillRect(x - pr, top, 2 * pr, height);
-        ctx.globalAlpha = 1;
-        const last = s.lastStep[i];
-        markers.push({
-          x: s.step[i],
-          kind: 'nonfinite',
-          testid: TID.nonFiniteMarker,
-          title:
-            last > s.step[i]
-              ? `${s.nonFinite[i]} non-finite step(s) in ${s.step[i]}–${last}`
-              : `step ${s.step[i]}: gradient norm ${fmtNum(s.normLastRaw[i])}`,
-        });
-      }
-    }
-    // Policy switches: a dotted line at each version's effective step.
     ctx.strokeStyle = pal.muted;
     ctx.fillStyle = pal.muted;
     ctx.lineWidth = pr;
     ctx.setLineDash([3 * pr, 3 * pr]);
     ctx.font = `${11 * pr}px system-ui, sans-serif`;
     ctx.textBaseline = 'bottom';
+    let labelEnd = Number.NEGATIVE_INFINITY;
     for (const m of this.#model.policyMarks) {
       const x = Math.round(u.valToPos(m.step, 'x', true));
       if (x < left || x > left + width) continue;
       ctx.beginPath();
-      ctx.moveTo(x, top);
+      ctx.moveTo(x, top - 3 * pr);
       ctx.lineTo(x, top + height);
       ctx.stroke();
-      ctx.fillText(m.label, x + 4 * pr, top + height - 16 * pr);
+      const w = ctx.measureText(m.label).width;
+      const lx = Math.min(x + 3 * pr, left + width - w);
+      if (lx < labelEnd + 6 * pr) continue;
+      ctx.fillText(m.label, lx, top - 3 * pr);
+      labelEnd = lx + w;
     }
-    ctx.setLineDash([]);
     ctx.restore();
+    const events: Marker[] = [];
     for (const e of this.#model.events) {
       if (e.kind === 'nonfinite') continue;
-      markers.push({
+      events.push({
         x: e.step,
         kind: e.kind,
         testid: TID.eventMarker,
@@ -175,6 +226,12 @@ export class NormChart {
         onClick: () => this.#opts.onEventClick?.(e),
       });
     }
+    // Events of a kind closer than a marker's width merge; clicking the merged one zooms in.
+    const zoomTo = (from: number, to: number) => {
+      const pad = Math.max(20, Math.ceil((to - from) / 2));
+      this.#opts.onZoom?.(Math.max(0, from - pad), to + pad);
+    };
+    markers.push(...clusterMarkers(events, (step) => u.valToPos(step, 'x'), CLUSTER_PX, zoomTo));
     // Made here, not in a ready hook: the first draw of a rebuilt chart comes before ready.
     if (this.#markers?.plot !== u) this.#markers = new MarkerLayer(u);
     this.#markers.place(u, markers);

@@ -2,7 +2,7 @@
 // once per frame, turns a drag-select into a zoom request and a double-click into a reset.
 // The chart is only re-created for a change of options (log scale, theme), never for data.
 import uPlot from 'uplot';
-import { h } from '../dom.ts';
+import { h, setText } from '../dom.ts';
 import { palette, type Palette } from '../theme.ts';
 import { perFrame } from './frame.ts';
 
@@ -23,6 +23,7 @@ export interface ZoomHandlers {
 export class PlotPanel {
   readonly el: HTMLElement;
   readonly body: HTMLElement;
+  readonly #title: HTMLElement;
   #plot: uPlot | null = null;
   readonly #spec: PanelSpec;
   readonly #zoom: ZoomHandlers;
@@ -33,10 +34,11 @@ export class PlotPanel {
     this.#spec = spec;
     this.#zoom = zoom;
     this.body = h('div', { class: 'plot-body' });
+    this.#title = h('h3', {}, spec.title);
     this.el = h(
       'section',
       { class: 'panel chart-panel', testid: spec.testid },
-      h('header', { class: 'panel-head' }, h('h3', {}, spec.title), ...toolbar),
+      h('header', { class: 'panel-head' }, this.#title, ...toolbar),
       this.body,
     );
     this.#scheduleData = perFrame(() => this.#plot?.setData(this.#spec.data()), 100);
@@ -58,6 +60,10 @@ export class PlotPanel {
 
   get plot(): uPlot | null {
     return this.#plot;
+  }
+
+  setTitle(text: string): void {
+    setText(this.#title, text);
   }
 
   /** Schedules a setData with the spec's current data for the next frame. */

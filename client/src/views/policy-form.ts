@@ -44,6 +44,11 @@ export interface PolicyFormOptions {
   /** Show an "effective step" field (policy panel only). */
   effectiveStep?: boolean;
   onSubmit: (policy: Record<string, unknown>, effectiveStep: number | undefined) => void;
+  /**
+   * Policy panel only: steps of warm-up without a threshold the policy typed would start, its
+   * text, and a cap to offer (filled into max norm by a button).
+   */
+  warmup?: (policy: Record<string, unknown>) => { steps: number; text: string; cap: number | null };
 }
 
 /** What the user typed: a number when it parses as one, otherwise the text for the server to reject. */
@@ -62,11 +67,17 @@ export class PolicyForm {
   readonly #inputs = new Map<string, HTMLInputElement | HTMLSelectElement>();
   readonly #rows = new Map<string, HTMLElement>();
   readonly #effective: HTMLInputElement;
+  readonly #warning: HTMLElement;
+  readonly #capButton: HTMLButtonElement;
+  readonly #warmup: PolicyFormOptions['warmup'];
 
   constructor(opts: PolicyFormOptions) {
     this.#kind = h('select', { name: 'kind', testid: TID.policyKind }, ...ALL.map((k) => h('option', { value: k }, k)));
     this.#effective = h('input', { name: 'effectiveStep', inputmode: 'numeric', placeholder: 'next step' });
     this.submit = h('button', { type: 'submit', testid: opts.submitTestid }, opts.submitLabel);
+    this.#warmup = opts.warmup;
+    this.#capButton = h('button', { type: 'button', class: 'secondary', testid: TID.policyCap });
+    this.#warning = h('div', { class: 'warning', testid: TID.policyWarning, role: 'status', hidden: true }, h('span'), ' ', this.#capButton);
     const basic = h('div', { class: 'fields' });
     const advanced = h('div', { class: 'fields' });
     for (const f of FIELDS) {
@@ -88,6 +99,7 @@ export class PolicyForm {
       basic,
       h('details', {}, h('summary', {}, 'bounds and detectors'), advanced),
       opts.effectiveStep ? h('label', { class: 'field' }, h('span', {}, 'effective step'), this.#effective) : null,
+      opts.warmup ? this.#warning : null,
       h('div', { class: 'actions' }, this.submit),
     );
     // Kind-specific values do not carry over (percentile's warmupSteps 0 is invalid for
@@ -95,6 +107,14 @@ export class PolicyForm {
     this.#kind.addEventListener('change', () => {
       for (const f of FIELDS) if (f.kinds !== 'all') this.#inputs.get(f.name)!.value = '';
       this.#showFields();
+    });
+    this.el.addEventListener('input', () => this.checkWarmup());
+    this.el.addEventListener('change', () => this.checkWarmup());
+    this.#capButton.addEventListener('click', () => {
+      const cap = this.#capButton.dataset.cap;
+      if (!cap) return;
+      this.#inputs.get('maxNorm')!.value = cap;
+      this.checkWarmup();
     });
     this.el.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -113,6 +133,21 @@ export class PolicyForm {
       input.value = v === undefined || v === null ? '' : String(v);
     }
     this.#showFields();
+    this.checkWarmup();
+  }
+
+  /** Shows or hides the warm-up warning for what the form holds now. */
+  checkWarmup(): void {
+    if (!this.#warmup) return;
+    const w = this.#warmup(this.value());
+    this.#warning.hidden = w.steps === 0;
+    if (w.steps === 0) return;
+    this.#warning.firstElementChild!.textContent = w.text;
+    this.#capButton.hidden = w.cap === null;
+    if (w.cap !== null) {
+      this.#capButton.dataset.cap = String(w.cap);
+      this.#capButton.textContent = `cap at ${w.cap}`;
+    }
   }
 
   value(): Record<string, unknown> {

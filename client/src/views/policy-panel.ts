@@ -8,6 +8,7 @@ import { h, setText } from '../dom.ts';
 import { fmtTime } from '../format.ts';
 import { TID } from '../testids.ts';
 import { PolicyForm } from './policy-form.ts';
+import { suggestCap, warmupText, warmupWithoutThreshold } from './warmup-warning.ts';
 import { errorText } from './view.ts';
 
 const DEFAULT_KEYS = new Set([
@@ -36,6 +37,14 @@ export function describePolicy(p: Policy): string {
   return [p.kind, ...own, ...bounds, ...coef].join(' ');
 }
 
+/** "v2 zscore z=2.5": the version and the policy's main parameter, for the runs table. */
+export function shortPolicy(v: PolicyVersion): string {
+  const p = v.policy as unknown as Record<string, unknown>;
+  const main = p.kind === 'percentile' ? `p=${String(p.p)}` : p.kind === 'zscore' ? `z=${String(p.z)}` : '';
+  const cap = p.maxNorm !== null && p.maxNorm !== undefined ? `≤${String(p.maxNorm)}` : '';
+  return [`v${v.version}`, p.kind, main, cap].filter(Boolean).join(' ');
+}
+
 export function describeAcks(v: PolicyVersion): string {
   if (!v.acks || v.acks.length === 0) return 'no SDK ack yet';
   return v.acks
@@ -60,7 +69,15 @@ export class PolicyPanel {
 
   readonly #onChange: (state: PolicyState) => void;
 
-  constructor(runId: string, onChange: (state: PolicyState) => void = () => {}) {
+  /**
+   * `warmup`: what the run looks like now (finite steps, thresholds and norms shown), for the
+   * warning that a switch starts a warm-up without a threshold.
+   */
+  constructor(
+    runId: string,
+    onChange: (state: PolicyState) => void = () => {},
+    warmup?: () => { finiteSteps: number; thresholds: (number | null)[]; norms: (number | null)[] },
+  ) {
     this.#runId = runId;
     this.#onChange = onChange;
     this.#current = h('div', { class: 'policy-current', testid: TID.policyCurrent }, 'loading…');
@@ -73,6 +90,14 @@ export class PolicyPanel {
       submitTestid: TID.policyApply,
       effectiveStep: true,
       onSubmit: (policy, step) => void this.#apply(policy, step),
+      warmup: warmup
+        ? (policy) => {
+            const run = warmup();
+            const current = this.#state?.current.policy ?? null;
+            const steps = warmupWithoutThreshold(policy, { current, finiteSteps: run.finiteSteps });
+            return { steps, text: warmupText(steps, policy, current), cap: steps > 0 ? suggestCap(run.thresholds, run.norms) : null };
+          }
+        : undefined,
     });
     this.el = h(
       'section',

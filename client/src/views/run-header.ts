@@ -3,6 +3,7 @@ import type { RunSummary } from '@gradpilot/sdk/protocol';
 import { h, setText } from '../dom.ts';
 import { fmtInt, fmtPercent, fmtRate } from '../format.ts';
 import { TID } from '../testids.ts';
+import { RATE_STALE_MS } from './runs-columns.ts';
 
 export class RunHeader {
   readonly el: HTMLElement;
@@ -11,6 +12,9 @@ export class RunHeader {
   readonly #status: HTMLElement;
   readonly #cells: Record<string, HTMLElement> = {};
   #lastStep = -1;
+  #rate = 0;
+  #heardAt = 0;
+  #staleTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(runId: string) {
     this.#title = h('h2', { testid: TID.runTitle }, runId);
@@ -32,8 +36,8 @@ export class RunHeader {
         'div',
         { class: 'stats', testid: TID.runStats, hidden: true },
         stat('last', 'last step', TID.runLastStepValue),
-        stat('steps', 'steps'),
-        stat('rate', 'steps/s'),
+        stat('steps', 'steps', TID.runStepsValue),
+        stat('rate', 'steps/s', TID.runRateValue),
         stat('clip', 'clipped'),
         stat('skip', 'skipped'),
         stat('nan', 'non-finite'),
@@ -51,12 +55,29 @@ export class RunHeader {
     setText(this.#status, s.status);
     this.setLastStep(s.lastStep ?? -1);
     setText(this.#cells.steps, fmtInt(s.steps));
-    setText(this.#cells.rate, fmtRate(s.stepsPerSecond));
-    setText(this.#cells.clip, `${fmtInt(s.clipped)} (${fmtPercent(s.clipped, s.steps)})`);
+    this.#rate = s.stepsPerSecond;
+    this.#heardAt = performance.now();
+    this.#showRate();
+    // Clipped over finite steps: non-finite steps are skipped, never clipped.
+    setText(this.#cells.clip, `${fmtInt(s.clipped)} (${fmtPercent(s.clipped, s.steps - s.nonFinite)})`);
     setText(this.#cells.skip, fmtInt(s.skipped));
     setText(this.#cells.nan, fmtInt(s.nonFinite));
     this.#cells.nan.classList.toggle('bad', s.nonFinite > 0);
     setText(this.#cells.events, fmtInt(s.events));
+  }
+
+  /** A run that stops sending gets no more summaries: its rate falls to 0 by the clock. */
+  #showRate(): void {
+    const stale = performance.now() - this.#heardAt > RATE_STALE_MS;
+    setText(this.#cells.rate, fmtRate(stale ? 0 : this.#rate));
+    if (stale || this.#staleTimer) return;
+    this.#staleTimer = setInterval(() => {
+      if (!this.el.isConnected || performance.now() - this.#heardAt > RATE_STALE_MS) {
+        clearInterval(this.#staleTimer!);
+        this.#staleTimer = null;
+        if (this.el.isConnected) this.#showRate();
+      }
+    }, 2000);
   }
 
   /** Live steps may arrive before the next summary: the last step only moves forward. */

@@ -2,21 +2,26 @@
 // heatmap), events, the policy panel and what-if. Live steps are appended to the charts;
 // a drag-select zooms all charts (and stops following the tail), double-click goes back.
 import uPlot from 'uplot';
-import type { RunEvent } from '@gradpilot/sdk/protocol';
+import type { RunEvent, RunSummary } from '@gradpilot/sdk/protocol';
 import { api, ApiError } from '../api.ts';
-import { clippedFraction, LineChart } from '../charts/line-chart.ts';
+import { clipWindow, rollingClipFraction } from '../charts/clip-fraction.ts';
+import { LineChart } from '../charts/line-chart.ts';
 import { LayerHeatmap } from '../charts/heatmap.ts';
 import { NormChart } from '../charts/norm-chart.ts';
 import type { PlotPanel } from '../charts/plot-panel.ts';
 import { h, setText } from '../dom.ts';
+import { fmtInt } from '../format.ts';
 import { RunData } from '../run-data.ts';
 import { TID } from '../testids.ts';
 import { onThemeChange } from '../theme.ts';
+import { ConfigPanel } from './config-panel.ts';
 import { EventsList } from './events-list.ts';
 import { PolicyPanel } from './policy-panel.ts';
 import { RunAlertsPanel } from './run-alerts-panel.ts';
 import { RunHeader } from './run-header.ts';
 import { StopPanel } from './stop-panel.ts';
+import { Smoothing } from '../smoothing.ts';
+import { smoothingControl } from './smoothing-control.ts';
 import { errorText, type AppContext, type View } from './view.ts';
 import { WhatIfPanel } from './whatif-panel.ts';
 
@@ -25,15 +30,26 @@ const LAYER_REFRESH_MS = 3000;
 
 export function runView(ctx: AppContext, runId: string): View {
   const header = new RunHeader(runId);
+  const config = new ConfigPanel();
   const el = h('div', { class: 'view run-view' }, header.el);
   const disposers: (() => void)[] = [];
   let disposed = false;
+  /** The latest summary (live pushes or GET); the policy form's warm-up warning reads it. */
+  let summary: RunSummary | null = null;
+  const showSummary = (s: RunSummary) => {
+    summary = s;
+    header.set(s);
+  };
 
   // The charts start loading at once, in parallel with the run's summary: a missing run
   // then tears them down and says so, instead of the page waiting one more round trip.
   const content = mount();
   api.getRun(runId).then(
-    (summary) => !disposed && header.set(summary),
+    (run) => {
+      if (disposed) return;
+      showSummary(run);
+      config.set(run.config);
+    },
     (err: unknown) => {
       if (disposed) return;
       teardown();
@@ -61,6 +77,7 @@ export function runView(ctx: AppContext, runId: string): View {
     model.points = Math.max(200, window.innerWidth - (window.innerWidth >= 1150 ? 476 : 64));
     const firstLoad = model.load();
     const syncKey = `run-${runId}`;
+    const smoothing = new Smoothing();
     const zoom = {
       onZoom: (from: number, to: number) => void model.zoom(from, to),
       onReset: () => void model.follow(),
@@ -69,6 +86,7 @@ export function runView(ctx: AppContext, runId: string): View {
     const norm = new NormChart(model, {
       ...zoom,
       syncKey,
+      smoothing,
       onEventClick: (e: RunEvent) => events.highlight(e.id),
       onDraw: () => heatmap.renderIfMoved(),
     });
@@ -78,7 +96,8 @@ export function runView(ctx: AppContext, runId: string): View {
       title: 'Loss',
       testid: TID.lossChart,
       yLabel: 'loss',
-      lines: [{ label: 'loss', color: (p) => p.loss, column: (s) => s.loss }],
+      smoothing,
+      lines: [{ label: 'loss', color: (p) => p.loss, column: (s) => s.loss, nonFinite: (s) => s.lossNonFinite, smooth: true }],
     });
     const lr = new LineChart(model, {
       ...zoom,
@@ -97,8 +116,10 @@ export function runView(ctx: AppContext, runId: string): View {
       yRange: [0, 1.05],
       lines: [
         { label: 'min coef', color: (p) => p.coef, column: (s) => s.coefMin },
-        { label: 'clipped fraction', color: (p) => p.clipped, column: clippedFraction, area: true },
+        { label: 'clipped fraction', color: (p) => p.clipped, column: (s) => rollingClipFraction(s, clipWindow(s.bucketSize)), area: true },
       ],
+      // A per-step 0/1 is a barcode: the fraction is rolling, over a window said here.
+      note: (s) => `clipped fraction: rolling over ${fmtInt(clipWindow(s.bucketSize))} steps, of finite steps`,
     });
     const heatmap = new LayerHeatmap(() => {
       const u = norm.panel.plot;
@@ -107,12 +128,19 @@ export function runView(ctx: AppContext, runId: string): View {
       return { left: u.bbox.left / uPlot.pxRatio, width: u.bbox.width / uPlot.pxRatio, min, max };
     });
     const panels: PlotPanel[] = [norm.panel, loss.panel, lr.panel, coef.panel];
-    const policy = new PolicyPanel(runId, (state) =>
-      model.setPolicyMarks(
-        state.history
-          .filter((v) => v.version > 1)
-          .map((v) => ({ step: v.effectiveStep, label: `v${v.version} ${v.policy.kind}` })),
-      ),
+    const policy = new PolicyPanel(
+      runId,
+      (state) =>
+        model.setPolicyMarks(
+          state.history
+            .filter((v) => v.version > 1)
+            .map((v) => ({ step: v.effectiveStep, label: `v${v.version} ${v.policy.kind}` })),
+        ),
+      () => ({
+        finiteSteps: summary ? summary.steps - summary.nonFinite : 0,
+        thresholds: model.series.threshold,
+        norms: model.series.normLast,
+      }),
     );
     const whatIf = new WhatIfPanel(model, () => norm.panel.width());
     const stop = new StopPanel(ctx.live, runId);
@@ -122,18 +150,23 @@ export function runView(ctx: AppContext, runId: string): View {
     void alerts.load();
 
     const follow = h('button', { type: 'button', class: 'secondary', testid: TID.followToggle }, 'following live');
+    const csv = h(
+      'a',
+      { href: `/api/runs/${encodeURIComponent(runId)}/export.csv`, download: `${runId}.csv`, class: 'csv-link', testid: TID.csvLink, title: 'every step as CSV (RFC 4180; NaN and ±Infinity spelled out)' },
+      '⤓ CSV',
+    );
     follow.addEventListener('click', () => void model.follow());
     const problem = h('div', { class: 'error-box', testid: TID.error, hidden: true });
     const content = h(
       'div',
       {},
-      h('div', { class: 'toolbar' }, follow, h('span', { class: 'muted hint' }, 'drag to zoom · double-click for the whole run'), stop.el),
+      h('div', { class: 'toolbar' }, follow, h('span', { class: 'muted hint' }, 'drag to zoom · double-click for the whole run'), smoothingControl(smoothing), csv, stop.el),
       problem,
       h(
         'div',
         { class: 'run-grid' },
         h('div', { class: 'charts' }, ...panels.map((p) => p.el), heatmap.el),
-        h('aside', { class: 'side' }, policy.el, whatIf.el, events.el, alerts.el),
+        h('aside', { class: 'side' }, config.el, policy.el, whatIf.el, events.el, alerts.el),
       ),
     );
     el.append(content);
@@ -188,11 +221,15 @@ export function runView(ctx: AppContext, runId: string): View {
     disposers.push(
       ctx.live.join(runId),
       ctx.live.listen({
-        run: (s) => s.id === runId && header.set(s),
+        run: (s) => s.id === runId && showSummary(s),
         steps: (live) => live.runId === runId && model.pushLive(live),
         events: (evts) => model.addEvents(evts),
         policy: (v) => v.runId === runId && policy.update(v),
-        resync: () => void loadAll(),
+        // Steps may have arrived while the socket was away: the header's counts too.
+        resync: () => {
+          void loadAll();
+          void api.getRun(runId).then((run) => !disposed && showSummary(run), () => {});
+        },
       }),
       onThemeChange(() => {
         for (const p of panels) p.rebuild();

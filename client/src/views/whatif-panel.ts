@@ -66,6 +66,10 @@ export class WhatIfPanel {
       this.#show(res);
       setText(this.#message, '');
     } catch (err) {
+      // The previous replay's table and overlay are not this request's answer: remove them.
+      this.#model.setWhatIf(null);
+      this.#summary.hidden = true;
+      this.#clear.hidden = true;
       this.#message.className = 'message error';
       setText(this.#message, errorText(err));
     } finally {

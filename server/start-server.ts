@@ -58,6 +58,8 @@ export interface ServerOptions {
    * its buffer no longer. Default 30000 ms.
    */
   requestTimeoutMs?: number;
+  /** Replays of stored history at once, and how many may wait (beyond: 503). Default 1 and 4. */
+  replays?: { concurrency?: number; maxWaiting?: number };
   /** Server-wide webhooks: every alert is POSTed to each (`--webhook`, GRADPILOT_WEBHOOK). */
   webhooks?: string[];
   /** Where users open the dashboard, for the links in alerts. Default: the URL it listens on. */
@@ -134,7 +136,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     detectors: new RunDetectors(store, serverDetector),
     live: new LiveBroadcaster(liveNs, summarize),
     replays: new SharedReplays(),
-    replayQueue: new ReplayQueue(),
+    replayQueue: new ReplayQueue(options.replays),
     pushPolicy: (runId, v) => ingestNs.to(runRoom(runId)).emit('policy', { runId, version: v.version, effectiveStep: v.effectiveStep, policy: v.policy }),
     token,
     publicReads,

@@ -13,6 +13,7 @@ import { measure as measureController } from './controller-measure.ts';
 import { measureFirstPaint } from './perf/first-paint.ts';
 import { measureIngest, measureQueries, stepsPerSecond } from './perf/ingest-query.ts';
 import { measureLiveLatency } from './perf/live-latency.ts';
+import { measureReplayIngest } from './perf/replay-ingest.ts';
 import { measureSdkOverhead } from './perf/sdk-overhead.ts';
 import { percentile } from '../load/run-load.ts';
 
@@ -26,7 +27,7 @@ interface Row {
 
 const quick = process.argv.includes('--quick');
 // Table order. Sections run in another order (see 'ingest'), so each row remembers its section.
-const SECTIONS = ['controller', 'SDK overhead', 'Python SDK', 'ingest', 'query', 'live latency', 'first paint'];
+const SECTIONS = ['controller', 'SDK overhead', 'Python SDK', 'ingest', 'replays', 'query', 'live latency', 'first paint'];
 let current = '';
 const rows: (Row & { section: string })[] = [];
 const row = (r: Row): void => {
@@ -121,6 +122,14 @@ await section('live latency', async () => {
   row({ figure: 'live: step -> dashboard p99, 50 runs', ...pair(heavy.gradpilot.dashboardMs, heavy.relay.dashboardMs, 99), target: '' });
   row({ figure: 'live: ingest batch -> ack p50, 50 runs', ...pair(heavy.gradpilot.ingestMs, heavy.relay.ingestMs, 50), target: '' });
   row({ figure: 'live: ingest batch -> ack p99, 50 runs', ...pair(heavy.gradpilot.ingestMs, heavy.relay.ingestMs, 99), target: '' });
+});
+
+await section('replays', async () => {
+  const r = await measureReplayIngest({ steps: quick ? 100_000 : 300_000, seconds: quick ? 3 : 5 });
+  const p = (xs: number[], q: number) => `${percentile(xs, q).toFixed(1)} ms`;
+  const base = `${p(r.baseline, 99)} (no replays)`;
+  row({ figure: `ingest ack p99 while 16 clients replay a ${exp(r.longRunSteps)}-step run, one at a time (the queue)`, ours: p(r.queued.latencies, 99), baseline: base, ratio: `${(percentile(r.queued.latencies, 99) / percentile(r.unqueued.latencies, 99)).toFixed(2)}x of 16 at once (${p(r.unqueued.latencies, 99)})`, target: '' });
+  row({ figure: 'ingest ack p50, same', ours: p(r.queued.latencies, 50), baseline: `${p(r.baseline, 50)} (no replays)`, ratio: `${(percentile(r.queued.latencies, 50) / percentile(r.unqueued.latencies, 50)).toFixed(2)}x of 16 at once (${p(r.unqueued.latencies, 50)})`, target: '' });
 });
 
 await section('Python SDK', async () => {

@@ -61,7 +61,7 @@ def test_should_call_event_listeners_inside_observe_with_the_decision(server, ru
     unsubscribe()
     run.observe(32, math.inf)
     assert seen[-1][0] == 31
-    with pytest.raises(gradpilot.GradpilotError, match=r'^Unknown event "step"; expected one of policy, connection, error, event$'):
+    with pytest.raises(gradpilot.GradpilotError, match=r'^Unknown event "step"; expected one of policy, connection, error, event, stop$'):
         run.on("step", print)
 
     def stop_training(d):

@@ -38,6 +38,8 @@ export const TID = {
   coefChart: 'coef-chart',
   heatmap: 'layer-heatmap',
   heatmapFirst: 'layer-first-spike',
+  heatmapScale: 'layer-scale',
+  heatmapScroll: 'layer-scroll',
   logToggle: 'log-toggle',
   scaleNote: 'scale-note',
   smoothingSelect: 'smoothing-select',

@@ -2,7 +2,7 @@
 // heatmap spike detection, routes, policy text.
 import { describe, expect, it } from 'vitest';
 import { normalizePolicyState } from '../../client/src/api.ts';
-import { firstSpike, toGrid } from '../../client/src/charts/heatmap-model.ts';
+import { firstSpike, startToIgnore, toGrid } from '../../client/src/charts/heatmap-model.ts';
 import { clipWindow, rollingClipFraction } from '../../client/src/charts/clip-fraction.ts';
 import { decadesSpanned } from '../../client/src/charts/log-scale.ts';
 import { clusterMarkers } from '../../client/src/charts/marker-clusters.ts';
@@ -210,6 +210,15 @@ describe('per-layer heatmap', () => {
     expect(firstSpike(nan)).toMatchObject({ layer: 1, step: 0 });
     const calm = toGrid({ runId: 'r', bucketSize: 1, step: [0, 1], names: ['a'], max: [[1, 2]] });
     expect(firstSpike(calm)).toBeNull();
+  });
+
+  it('should not name the start of training as the first spike, but still a NaN there', () => {
+    const grid = toGrid({ runId: 'r', bucketSize: 10, step: [0, 10, 20, 30, 40], names: ['a', 'b'], max: [[50, 1, 1, 1, 1], [1, 1, 1, 9, 1]] });
+    expect(firstSpike(grid)).toMatchObject({ layer: 0, step: 0 });
+    expect(firstSpike(grid, 20)).toMatchObject({ layer: 1, step: 30 });
+    const nan = toGrid({ runId: 'r', bucketSize: 10, step: [0, 10], names: ['a'], max: [['NaN', 1]] });
+    expect(firstSpike(nan, 20)).toMatchObject({ layer: 0, step: 0 });
+    expect([startToIgnore(null), startToIgnore(999), startToIgnore(1_000_000)]).toEqual([20, 20, 20_000]);
   });
 });
 

@@ -397,3 +397,47 @@ describe('runs list', () => {
     await page.context().close();
   });
 });
+
+describe('per-layer heatmap', () => {
+  it('should keep 150 layers readable, show its colour scale, skip the start of training for "first to spike", and zoom by dragging', async () => {
+    const names = Array.from({ length: 150 }, (_, i) => `block${i}.weight`);
+    const id = (await createRun(server.url, 'wide-model', 'readable')).id;
+    const steps = makeSteps({ steps: 400, layers: false }).map((s, i) => ({
+      ...s,
+      // Every layer starts 10× above its later level (initialisation); block42 spikes at 250.
+      layers: Object.fromEntries(names.map((n, l) => [n, (i < 6 ? 10 : 1) * (n === 'block42.weight' && i === 250 ? 30 : 1) * (0.5 + l / 150)])),
+    }));
+    await postSteps(server.url, id, steps, 100);
+    const { page, errors } = await openPage(browser, `${server.url}/#/runs/${id}`);
+    const heatmap = page.locator(tid(TID.heatmap));
+    await poll(() => page.locator(tid(TID.heatmapFirst)).textContent()).toBe(
+      'first to spike: block42.weight at step 250 (30× median) · ratio spikes in the first 20 steps (the start of training) not counted',
+    );
+    // 12 px rows for 150 layers (labels readable), in a box that scrolls.
+    const canvas = heatmap.locator('canvas');
+    expect(await canvas.evaluate((c) => c.getBoundingClientRect().height)).toBe(150 * 12 + 22);
+    const scroll = page.locator(tid(TID.heatmapScroll));
+    expect(await scroll.evaluate((el) => el.scrollHeight > el.clientHeight + 1000)).toBe(true);
+    const scale = page.locator(tid(TID.heatmapScale));
+    expect(await scale.textContent()).toBe('×¼  ×32non-finite');
+    // The first-spiking layer (row 42 of 150) is scrolled into view.
+    expect(await scroll.evaluate((el) => el.scrollTop)).toBeGreaterThan(300);
+    expect(await scale.locator('.heatmap-ramp').evaluate((el) => getComputedStyle(el).backgroundImage)).toMatch(/^linear-gradient\(to right, rgb\(68, 1, 84\)/);
+    await elementShot(heatmap, 'heatmap-light');
+
+    // Drag across it: every chart zooms, as a drag on the charts does.
+    await scroll.scrollIntoViewIfNeeded();
+    const box = await restingBox(scroll);
+    await page.mouse.move(box.x + box.width * 0.4, box.y + 40);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.7, box.y + 40, { steps: 5 });
+    await page.mouse.up();
+    await poll(() => page.locator(tid(TID.followToggle)).textContent()).toMatch(/zoomed to \d+–\d+/);
+    await page.click(tid(TID.themeToggle));
+    await page.locator(tid(TID.followToggle)).click();
+    await poll(() => page.locator(tid(TID.followToggle)).textContent()).toBe('following live');
+    await elementShot(heatmap, 'heatmap-dark');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+});

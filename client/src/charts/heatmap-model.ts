@@ -40,8 +40,20 @@ export function toGrid(ls: LayerSeries): HeatmapGrid {
   return { names: ls.names.slice(), step: ls.step.slice(), bucketSize: ls.bucketSize, values, median };
 }
 
-/** The earliest (layer, bucket) whose value is non-finite or >= SPIKE_RATIO × its median. */
-export function firstSpike(g: HeatmapGrid): FirstSpike | null {
+/**
+ * Steps at the start of a run whose ratio spikes are not reported: at initialisation every
+ * layer's norm is far above its later median, so "first to spike: out/b at step 0" named the
+ * start of every run. 2 % of the run, at least 20 steps. Non-finite values always count.
+ */
+export function startToIgnore(runLastStep: number | null): number {
+  return Math.max(20, Math.ceil(0.02 * Math.max(0, runLastStep ?? 0)));
+}
+
+/**
+ * The earliest (layer, bucket) whose value is non-finite or >= SPIKE_RATIO × its median;
+ * ratio spikes in buckets starting before `ignoreBefore` do not count.
+ */
+export function firstSpike(g: HeatmapGrid, ignoreBefore = 0): FirstSpike | null {
   let best: FirstSpike | null = null;
   for (let l = 0; l < g.values.length; l++) {
     const row = g.values[l];
@@ -50,6 +62,7 @@ export function firstSpike(g: HeatmapGrid): FirstSpike | null {
       if (v === null) continue;
       const ratio = Number.isFinite(v) ? v / g.median[l] : Number.POSITIVE_INFINITY;
       if (ratio < SPIKE_RATIO) continue;
+      if (Number.isFinite(ratio) && g.step[b] < ignoreBefore) continue;
       const step = g.step[b];
       if (!best || step < best.step || (step === best.step && ratio > best.ratio)) {
         best = { layer: l, bucket: b, step, ratio };
@@ -81,9 +94,18 @@ function colorAt(t: number): string {
   return `rgb(${c(0)},${c(1)},${c(2)})`;
 }
 
+/** The ratios the colour scale spans (log2 from -2 to +5), for the colour bar. */
+export const SCALE_MIN_LOG2 = -2;
+export const SCALE_MAX_LOG2 = 5;
+
+/** CSS gradient of the scale, low to high. */
+export function scaleGradient(): string {
+  return `linear-gradient(to right, ${STOPS.map(([r, g, b]) => `rgb(${r},${g},${b})`).join(', ')})`;
+}
+
 /** Colour for value / median: log2 of the ratio from -2 to +5 spans the scale (a 256-step table). */
 export function cellColor(ratio: number): string {
   lut ??= Array.from({ length: LUT_SIZE }, (_, i) => colorAt(i / (LUT_SIZE - 1)));
-  const t = Math.min(1, Math.max(0, (Math.log2(Math.max(ratio, 1e-12)) + 2) / 7));
+  const t = Math.min(1, Math.max(0, (Math.log2(Math.max(ratio, 1e-12)) - SCALE_MIN_LOG2) / (SCALE_MAX_LOG2 - SCALE_MIN_LOG2)));
   return lut[Math.round(t * (LUT_SIZE - 1))];
 }

@@ -3,12 +3,21 @@
 // spiked first stands out; that cell is outlined and named above the chart.
 import type { LayerSeries } from '@gradpilot/sdk/protocol';
 import { h, setText } from '../dom.ts';
-import { fmtNum } from '../format.ts';
+import { fmtInt, fmtNum } from '../format.ts';
 import { TID } from '../testids.ts';
 import { palette } from '../theme.ts';
-import { cellColor, firstSpike, toGrid, type HeatmapGrid } from './heatmap-model.ts';
+import { cellColor, firstSpike, scaleGradient, startToIgnore, toGrid, type HeatmapGrid } from './heatmap-model.ts';
+import type { ZoomHandlers } from './plot-panel.ts';
 
 const AXIS_H = 22;
+/** Many layers: rows stay this tall (labels readable) and the heatmap scrolls instead. */
+const MIN_READABLE_ROW = 12;
+const FIT_HEIGHT = 220;
+
+export interface HeatmapOptions extends ZoomHandlers {
+  /** The run's last step: ratio spikes in its first steps are not "first to spike" (startToIgnore). */
+  runLastStep?: () => number | null;
+}
 
 /** Where the other charts draw their plot area, so heatmap columns line up with them. */
 export interface XAlign {
@@ -44,20 +53,72 @@ export class LayerHeatmap {
   #drawnKey = '';
   #renderedAt = 0;
   #trailing: ReturnType<typeof setTimeout> | null = null;
+  readonly #opts: HeatmapOptions;
+  readonly #select = h('div', { class: 'heatmap-select', hidden: true });
+  /** The first-spiking layer last scrolled to, so a re-render does not fight the user's scrolling. */
+  #shownFirst: string | null = null;
 
-  constructor(align: () => XAlign | null = () => null) {
+  constructor(align: () => XAlign | null = () => null, opts: HeatmapOptions = {}) {
     this.#align = align;
+    this.#opts = opts;
     this.#canvas = h('canvas', { class: 'heatmap-canvas' });
     this.#info = h('span', { class: 'heatmap-info', testid: TID.heatmapFirst });
+    // The colour bar: each layer's max per bucket over its own median, ×¼ to ×32 (log scale).
+    const scale = h(
+      'span',
+      { class: 'heatmap-scale', testid: TID.heatmapScale },
+      '×¼ ',
+      h('i', { class: 'heatmap-ramp', style: `background: ${scaleGradient()}`, title: 'log scale: ×1 (the layer\'s median) is at 2/7 of the bar' }),
+      ' ×32',
+      h('i', { class: 'sw sw-nonfinite' }),
+      'non-finite',
+    );
     this.el = h(
       'section',
       { class: 'panel chart-panel', testid: TID.heatmap },
-      h('header', { class: 'panel-head' }, h('h3', {}, 'Per-layer gradient norm (× layer median)'), this.#info),
-      this.#canvas,
+      h('header', { class: 'panel-head' }, h('h3', {}, 'Per-layer gradient norm (× layer median)'), scale, this.#info),
+      h('div', { class: 'heatmap-scroll', testid: TID.heatmapScroll }, this.#canvas, this.#select),
     );
     this.#canvas.addEventListener('mousemove', (e) => this.#hover(e), { passive: true });
+    this.#listenForZoom();
     this.#resize = new ResizeObserver(() => this.render());
     this.#resize.observe(this.el);
+  }
+
+  /** Drag across the heatmap to zoom every chart, double-click for the whole run, as on the charts. */
+  #listenForZoom(): void {
+    let start: number | null = null;
+    const x = (e: MouseEvent) => e.clientX - this.#canvas.getBoundingClientRect().left;
+    const clamp = (px: number) => Math.min(this.#gutter + this.#plotW, Math.max(this.#gutter, px));
+    const stepAt = (px: number) => {
+      const [x0, x1] = this.#xRange;
+      return x0 + ((clamp(px) - this.#gutter) / this.#plotW) * (x1 - x0);
+    };
+    const show = (a: number, b: number) => {
+      const sel = this.#select;
+      sel.hidden = false;
+      sel.style.left = `${Math.min(a, b)}px`;
+      sel.style.width = `${Math.abs(b - a)}px`;
+      sel.style.height = `${this.#grid ? this.#grid.names.length * this.#rowH : 0}px`;
+    };
+    const move = (e: MouseEvent) => start !== null && show(start, clamp(x(e)));
+    const up = (e: MouseEvent) => {
+      window.removeEventListener('mousemove', move);
+      window.removeEventListener('mouseup', up);
+      this.#select.hidden = true;
+      if (start === null) return;
+      const end = clamp(x(e));
+      if (Math.abs(end - start) > 3) this.#opts.onZoom?.(stepAt(Math.min(start, end)), stepAt(Math.max(start, end)));
+      start = null;
+    };
+    this.#canvas.addEventListener('mousedown', (e) => {
+      if (!this.#grid || x(e) < this.#gutter || e.button !== 0) return;
+      e.preventDefault();
+      start = clamp(x(e));
+      window.addEventListener('mousemove', move, { passive: true });
+      window.addEventListener('mouseup', up);
+    });
+    this.#canvas.addEventListener('dblclick', () => this.#opts.onReset?.());
   }
 
   setLayers(ls: LayerSeries | null): void {
@@ -72,8 +133,7 @@ export class LayerHeatmap {
    * (with a trailing one): the heatmap is the most expensive canvas on the page.
    */
   renderIfMoved(): void {
-    const a = this.#align();
-    const key = a ? `${a.left}|${a.width}|${a.min}|${a.max}` : 'none';
+    const key = this.#key(this.#align());
     if (key === this.#drawnKey || this.#trailing) return;
     const wait = this.#renderedAt + 250 - performance.now();
     if (wait <= 0) this.render();
@@ -82,6 +142,12 @@ export class LayerHeatmap {
         this.#trailing = null;
         this.render();
       }, wait);
+  }
+
+  /** What the drawing depends on besides the grid: the x alignment and the start left out. */
+  #key(a: XAlign | null): string {
+    const ignore = startToIgnore(this.#opts.runLastStep?.() ?? null);
+    return `${a ? `${a.left}|${a.width}|${a.min}|${a.max}` : 'none'}|${ignore}`;
   }
 
   destroy(): void {
@@ -94,7 +160,7 @@ export class LayerHeatmap {
     const g = this.#grid;
     const width = Math.max(200, this.#canvas.parentElement?.clientWidth ?? 800) - 2;
     const a = this.#align();
-    this.#drawnKey = a ? `${a.left}|${a.width}|${a.min}|${a.max}` : 'none';
+    this.#drawnKey = this.#key(a);
     this.#renderedAt = performance.now();
     if (!g) {
       setText(this.#info, 'no per-layer norms recorded for this range');
@@ -106,14 +172,16 @@ export class LayerHeatmap {
       return;
     }
     const layers = g.names.length;
-    this.#rowH = Math.max(6, Math.min(22, Math.floor(220 / layers)));
+    this.#rowH = Math.max(MIN_READABLE_ROW, Math.min(22, Math.floor(FIT_HEIGHT / layers)));
     const height = layers * this.#rowH + AXIS_H;
-    const first = firstSpike(g);
+    const ignore = startToIgnore(this.#opts.runLastStep?.() ?? null);
+    const first = firstSpike(g, ignore);
+    const ignored = g.step.length > 0 && g.step[0] < ignore ? ` · ratio spikes in the first ${fmtInt(ignore)} steps (the start of training) not counted` : '';
     setText(
       this.#info,
-      first
+      (first
         ? `first to spike: ${g.names[first.layer]} at step ${first.step} (${Number.isFinite(first.ratio) ? `${fmtNum(first.ratio, 3)}× median` : 'non-finite'})`
-        : 'no layer spiked in this range',
+        : 'no layer spiked in this range') + ignored,
     );
     if (a && a.max > a.min) this.#xRange = [a.min, a.max];
     else if (g.step.length > 0) this.#xRange = [g.step[0], Math.max(g.step[g.step.length - 1] + g.bucketSize, g.step[0] + 1)];
@@ -164,6 +232,13 @@ export class LayerHeatmap {
         ctx.fillText(label, Math.min(width - w - 2, Math.max(labelW, x - w / 2)), layers * this.#rowH + 5);
       }
     });
+    // Many layers scroll: bring the first-spiking one into view (once per layer named).
+    const firstName = first ? g.names[first.layer] : null;
+    if (firstName !== this.#shownFirst) {
+      this.#shownFirst = firstName;
+      const box = this.#canvas.parentElement!;
+      if (first && box.scrollHeight > box.clientHeight) box.scrollTop = Math.max(0, first.layer * this.#rowH - box.clientHeight / 3);
+    }
   }
 
   #paint(width: number, height: number, draw: (ctx: CanvasRenderingContext2D) => void): void {

@@ -121,12 +121,15 @@ export function runView(ctx: AppContext, runId: string): View {
       // A per-step 0/1 is a barcode: the fraction is rolling, over a window said here.
       note: (s) => `clipped fraction: rolling over ${fmtInt(clipWindow(s.bucketSize))} steps, of finite steps`,
     });
-    const heatmap = new LayerHeatmap(() => {
-      const u = norm.panel.plot;
-      const { min, max } = u?.scales.x ?? {};
-      if (!u || min === undefined || max === undefined || min === null || max === null) return null;
-      return { left: u.bbox.left / uPlot.pxRatio, width: u.bbox.width / uPlot.pxRatio, min, max };
-    });
+    const heatmap = new LayerHeatmap(
+      () => {
+        const u = norm.panel.plot;
+        const { min, max } = u?.scales.x ?? {};
+        if (!u || min === undefined || max === undefined || min === null || max === null) return null;
+        return { left: u.bbox.left / uPlot.pxRatio, width: u.bbox.width / uPlot.pxRatio, min, max };
+      },
+      { ...zoom, runLastStep: () => summary?.lastStep ?? null },
+    );
     const panels: PlotPanel[] = [norm.panel, loss.panel, lr.panel, coef.panel];
     const policy = new PolicyPanel(
       runId,

@@ -64,6 +64,18 @@ class ServerFault(RequestFailed):
     not carry it out (disk full, database locked or read-only). Kept and sent again later."""
 
 
+def _ack_handler(settle: Callable, event: str) -> Callable:
+    """The socket.io callback of one /ingest request: its result, or the error it stands for."""
+
+    def on_ack(answer=None):
+        if isinstance(answer, dict) and answer.get("ok") is True:
+            settle(answer.get("result"), None)
+        else:
+            settle(None, _failure(answer, event))
+
+    return on_ack
+
+
 def _failure(answer, event: str) -> Exception:
     """The error an /ingest reply that is not ``{ok: true}`` stands for."""
     if not isinstance(answer, dict):
@@ -263,11 +275,7 @@ class Connection:
             settle(None, RequestFailed("not connected"))
             return
 
-        def on_ack(answer=None):
-            if isinstance(answer, dict) and answer.get("ok") is True:
-                settle(answer.get("result"), None)
-            else:
-                settle(None, _failure(answer, event))
+        on_ack = _ack_handler(settle, event)
 
         try:
             client.emit(event, payload, namespace=INGEST_NAMESPACE, callback=on_ack)
@@ -295,11 +303,7 @@ class Connection:
         with self._lock:
             self._pending[rid] = settle
 
-        def on_ack(answer=None):
-            if isinstance(answer, dict) and answer.get("ok") is True:
-                settle(answer.get("result"), None)
-            else:
-                settle(None, _failure(answer, event))
+        on_ack = _ack_handler(settle, event)
 
         try:
             client.emit(event, payload, namespace=INGEST_NAMESPACE, callback=on_ack)

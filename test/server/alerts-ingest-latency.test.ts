@@ -79,11 +79,18 @@ describe('alerts beside ingest', () => {
       await sendBatch(second, round);
     }
 
-    // The alerts were raised and were failing while the batches went in.
+    // The alerts were raised and were failing while the batches went in. Deliveries run in
+    // the background, so the hanging receiver's timeouts (300 ms each, 4 at a time) may still
+    // be running when the last batch is in: wait for their outcome, not for a fixed time.
+    const failures = async (): Promise<Set<string | null>> => {
+      const list = (await call<Alert[]>(`${failing.server.url}/api/alerts?limit=1000`)).body;
+      return new Set(list.flatMap((a) => a.deliveries.map((d) => d.lastError)));
+    };
+    await expect.poll(failures, { timeout: 15_000 }).toContain('no answer within 300 ms');
     const alerts = (await call<Alert[]>(`${failing.server.url}/api/alerts?limit=1000`)).body;
     expect(alerts).toHaveLength(ROUNDS);
     expect(hanging.received.length).toBeGreaterThan(0);
-    const errors = new Set(alerts.flatMap((a) => a.deliveries.map((d) => d.lastError)));
+    const errors = await failures();
     expect(errors).toContain('connection refused: nothing listens there');
     expect(errors).toContain('no answer within 300 ms');
     expect(alerts.every((a) => a.deliveries.every((d) => d.status !== 'delivered'))).toBe(true);

@@ -64,11 +64,14 @@ export class LayerHeatmap {
     this.#canvas = h('canvas', { class: 'heatmap-canvas' });
     this.#info = h('span', { class: 'heatmap-info', testid: TID.heatmapFirst });
     // The colour bar: each layer's max per bucket over its own median, ×¼ to ×32 (log scale).
+    const ramp = h('i', { class: 'heatmap-ramp', title: 'log scale: ×1 (the layer\'s median) is at 2/7 of the bar' });
+    // Through the CSSOM: the CSP (style-src 'self') refuses a style attribute, not a style property.
+    ramp.style.background = scaleGradient();
     const scale = h(
       'span',
       { class: 'heatmap-scale', testid: TID.heatmapScale },
       '×¼ ',
-      h('i', { class: 'heatmap-ramp', style: `background: ${scaleGradient()}`, title: 'log scale: ×1 (the layer\'s median) is at 2/7 of the bar' }),
+      ramp,
       ' ×32',
       h('i', { class: 'sw sw-nonfinite' }),
       'non-finite',

@@ -227,7 +227,7 @@ export class LayerHeatmap {
       ctx.textBaseline = 'top';
       for (const step of niceTicks(x0, x1, Math.max(2, Math.floor(plotW / 110)))) {
         const x = px(step);
-        const label = step.toLocaleString('en-US');
+        const label = fmtInt(step);
         const w = ctx.measureText(label).width;
         ctx.fillText(label, Math.min(width - w - 2, Math.max(labelW, x - w / 2)), layers * this.#rowH + 5);
       }

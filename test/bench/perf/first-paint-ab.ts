@@ -1,8 +1,8 @@
 // The first frame of a 1M-step run with this checkout's dashboard and with another commit's,
 // alternating page by page on one server (each page gets one bundle's static files by
 // routing), so load from other processes hits both alike; a back-to-back before/after on a
-// shared machine swings by ±200 ms. Per page: wall time to the norm chart's first frame
-// ('gradpilot:first-frame') and the main thread's CPU time until then (Chrome's ThreadTime).
+// shared machine swings by ±200 ms. Per page: the time from navigation start to the norm
+// chart's first frame with data ('gradpilot:first-frame', the page's own clock).
 //   node --conditions=gradpilot-source --import tsx test/bench/perf/first-paint-ab.ts <commit> [pages=25] [steps=1000000]
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
@@ -59,7 +59,7 @@ const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/
 // A string, not a function: tsx's helpers (__name) do not exist in the page.
 const FIRST_FRAME = `new Promise((resolve) => { const check = () => { const m = performance.getEntriesByName('gradpilot:first-frame')[0]; m ? resolve(m.startTime) : setTimeout(check, 5); }; check(); })`;
 
-async function once(dir: string): Promise<{ ms: number; cpu: number }> {
+async function once(dir: string): Promise<number> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   await context.route(/\/(main\.js|main\.css|style\.css|index\.html|)(\?.*)?$/, (route) => {
     const p = new URL(route.request().url()).pathname;
@@ -67,25 +67,22 @@ async function once(dir: string): Promise<{ ms: number; cpu: number }> {
     return route.fulfill({ body: readFileSync(path.join(dir, name)), contentType: TYPES[path.extname(name)] });
   });
   const page = await context.newPage();
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
   await page.goto(`${server.url}/#/runs/paint`);
   const ms = (await page.evaluate(FIRST_FRAME)) as number;
-  const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] };
   await context.close();
-  return { ms, cpu: 1000 * (metrics.find((m) => m.name === 'ThreadTime')?.value ?? Number.NaN) };
+  return ms;
 }
 
 try {
   const names = Object.keys(dirs);
   for (const n of names) await once(dirs[n]); // warm-up: the server's statements and page cache
-  const res = Object.fromEntries(names.map((n) => [n, [] as { ms: number; cpu: number }[]]));
+  const res = Object.fromEntries(names.map((n) => [n, [] as number[]]));
   for (let i = 0; i < pages; i++) for (const n of i % 2 ? names.slice().reverse() : names) res[n].push(await once(dirs[n]));
   const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
   process.stdout.write(`first frame of a ${steps.toLocaleString('en-US')}-step run, ${pages} pages each, alternating:\n`);
   for (const n of names) {
     const kb = (readFileSync(path.join(dirs[n], 'main.js')).length / 1024).toFixed(0);
-    process.stdout.write(`  ${n.padEnd(12)} wall ${median(res[n].map((r) => r.ms)).toFixed(0)} ms, main-thread CPU ${median(res[n].map((r) => r.cpu)).toFixed(0)} ms (medians; bundle ${kb} kB)\n`);
+    process.stdout.write(`  ${n.padEnd(12)} median ${median(res[n]).toFixed(0)} ms (${Math.min(...res[n]).toFixed(0)}–${Math.max(...res[n]).toFixed(0)}; bundle ${kb} kB)\n`);
   }
 } finally {
   await browser.close();

@@ -11,9 +11,12 @@ export function fmtNum(value: number | null | undefined, digits = 4): string {
   return Number(value.toPrecision(digits)).toString();
 }
 
+/** One formatter for every integer: toLocaleString builds a new one per call (slow when cold). */
+const INT_FORMAT = new Intl.NumberFormat('en-US');
+
 export function fmtInt(value: number | null | undefined): string {
   if (value === null || value === undefined) return '–';
-  return value.toLocaleString('en-US');
+  return INT_FORMAT.format(value);
 }
 
 export function fmtPercent(part: number, whole: number): string {

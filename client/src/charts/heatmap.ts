@@ -133,18 +133,18 @@ export class LayerHeatmap {
   /**
    * Re-renders when the aligned x range or layout changed; cheap to call every frame. While
    * the tail is followed the range moves every frame, so renders are spaced >= 250 ms apart
-   * (with a trailing one): the heatmap is the most expensive canvas on the page.
+   * (with a trailing one): the heatmap is the most expensive canvas on the page. Always in a
+   * task of its own, never inside the chart's draw that asked: the first frame of the norm
+   * chart (and each live frame) does not wait for the heatmap.
    */
   renderIfMoved(): void {
     const key = this.#key(this.#align());
     if (key === this.#drawnKey || this.#trailing) return;
-    const wait = this.#renderedAt + 250 - performance.now();
-    if (wait <= 0) this.render();
-    else
-      this.#trailing = setTimeout(() => {
-        this.#trailing = null;
-        this.render();
-      }, wait);
+    const wait = Math.max(0, this.#renderedAt + 250 - performance.now());
+    this.#trailing = setTimeout(() => {
+      this.#trailing = null;
+      this.render();
+    }, wait);
   }
 
   /** What the drawing depends on besides the grid: the x alignment and the start left out. */
@@ -230,7 +230,7 @@ export class LayerHeatmap {
       ctx.textBaseline = 'top';
       for (const step of niceTicks(x0, x1, Math.max(2, Math.floor(plotW / 110)))) {
         const x = px(step);
-        const label = step.toLocaleString('en-US');
+        const label = fmtInt(step);
         const w = ctx.measureText(label).width;
         ctx.fillText(label, Math.min(width - w - 2, Math.max(labelW, x - w / 2)), layers * this.#rowH + 5);
       }

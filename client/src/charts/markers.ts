@@ -1,7 +1,7 @@
 // HTML markers laid over a uPlot chart (non-finite steps, spikes, explosions). They are
 // real elements so they can be clicked, hovered for a title, and found by tests; a pool
 // keeps redraws from creating and destroying nodes every frame.
-import type uPlot from 'uplot';
+import uPlot from 'uplot';
 
 export interface Marker {
   /** The step it stands for (data-step). */
@@ -39,7 +39,8 @@ export class MarkerLayer {
   }
 
   place(u: uPlot, markers: Marker[]): void {
-    const width = u.over.clientWidth || u.bbox.width / devicePixelRatio;
+    // From uPlot's own layout: reading clientWidth here forced a layout in every draw.
+    const width = u.bbox.width / uPlot.pxRatio;
     let used = 0;
     for (const m of markers) {
       if (used >= MAX_MARKERS) break;

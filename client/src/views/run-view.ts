@@ -173,6 +173,23 @@ export function runView(ctx: AppContext, runId: string): View {
       ),
     );
     el.append(content);
+    // The side column's panels (policy, what-if, events, config) join the page one frame after
+    // the norm chart's first frame: their forms cost the page's first style and layout about
+    // as much as the charts (measured: 20-25 ms of main-thread time before the first frame of
+    // a 1M-step run), and the chart is what one opens a run for. They join at once if the
+    // steps fail, and after a second whatever happens.
+    const side = content.querySelector<HTMLElement>('aside.side')!;
+    const sidePanels = [...side.children];
+    side.replaceChildren();
+    const showSide = () => {
+      if (side.childElementCount === 0) side.append(...sidePanels);
+    };
+    const sideTimer = setTimeout(showSide, 1000);
+    disposers.push(
+      () => clearTimeout(sideTimer),
+      model.onData((reason) => reason === 'load' && requestAnimationFrame(() => requestAnimationFrame(showSide))),
+      model.onError(showSide),
+    );
 
     // ---- data flow
     let layersAt = 0;

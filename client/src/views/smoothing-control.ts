@@ -1,9 +1,10 @@
 // The smoothing picker shown above the charts: off, or an EMA half-life in steps.
 import { h } from '../dom.ts';
+import { fmtInt } from '../format.ts';
 import { HALF_LIVES, type Smoothing } from '../smoothing.ts';
 import { TID } from '../testids.ts';
 
-const label = (steps: number) => (steps === 0 ? 'off' : `${steps.toLocaleString('en-US')} steps`);
+const label = (steps: number) => (steps === 0 ? 'off' : `${fmtInt(steps)} steps`);
 
 export function describeSmoothing(halfLife: number): string {
   return halfLife === 0

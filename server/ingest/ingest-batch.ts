@@ -8,6 +8,7 @@ import type { ServerContext } from '../context.ts';
 import type { RunRow } from '../db/run-store.ts';
 import type { Transport } from '../metrics.ts';
 import { assertLayerBudget } from './layer-budget.ts';
+import { withArrivalTime } from './arrival-time.ts';
 
 const log = createDebug('gradpilot:ingest');
 
@@ -22,10 +23,12 @@ function inTransactionOrForget<T>(ctx: ServerContext, run: RunRow, fn: () => T):
   }
 }
 
-export function ingestBatch(ctx: ServerContext, run: RunRow, cols: StepColumns, transport: Transport): IngestResult {
+export function ingestBatch(ctx: ServerContext, run: RunRow, sent: StepColumns, transport: Transport): IngestResult {
   const { store, metrics } = ctx;
   const endTimer = metrics.ingestSeconds.startTimer({ transport });
-  const at = new Date().toISOString();
+  const now = Date.now();
+  const at = new Date(now).toISOString();
+  const cols = withArrivalTime(sent, now);
   if (cols.layers.size > 0) assertLayerBudget(store.steps.layerNames(run.rid), cols.layers);
   const { result, events } = inTransactionOrForget(ctx, run, () => {
     const current = store.runs.byRid(run.rid) ?? run;

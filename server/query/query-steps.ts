@@ -1,5 +1,5 @@
 // `GET /api/runs/:id/steps`: raw rows when the range holds at most `points` steps, else
-// buckets (min, max, last per column) from the rollups.
+// buckets (min, max, last per column) from the rollups. A bucket's time is its first step's.
 import type { BucketColumn, StepSeries } from '@gradpilot/sdk/protocol';
 import { type WireNumber, encodeNumber } from '@gradpilot/sdk/protocol';
 import { type StepStore, decodeRow } from '../db/step-store.ts';
@@ -20,6 +20,8 @@ export function querySteps(steps: StepStore, rid: number, runId: string, from: n
     bucketSize: 1,
     step: [],
     lastStep: [],
+    time: [],
+    startTime: steps.firstTime(rid),
     count: [],
     nonFinite: [],
     clipped: [],
@@ -36,6 +38,7 @@ export function querySteps(steps: StepStore, rid: number, runId: string, from: n
       const s = decodeRow(r);
       series.step.push(s.step);
       series.lastStep.push(s.step);
+      series.time.push(s.time);
       series.count.push(1);
       const g = s.values[0];
       series.nonFinite.push(g !== null && !Number.isFinite(g) ? 1 : 0);
@@ -58,6 +61,7 @@ export function querySteps(steps: StepStore, rid: number, runId: string, from: n
     const b = buckets.get(k)!;
     series.step.push(b.firstStep);
     series.lastStep.push(b.lastStep);
+    series.time.push(b.firstTime);
     series.count.push(b.count);
     series.nonFinite.push(b.nonFinite);
     series.clipped.push(b.clipped);

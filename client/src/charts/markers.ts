@@ -2,6 +2,7 @@
 // real elements so they can be clicked, hovered for a title, and found by tests; a pool
 // keeps redraws from creating and destroying nodes every frame.
 import uPlot from 'uplot';
+import { stepToPos } from './x-map.ts';
 
 export interface Marker {
   /** The step it stands for (data-step). */
@@ -44,7 +45,7 @@ export class MarkerLayer {
     let used = 0;
     for (const m of markers) {
       if (used >= MAX_MARKERS) break;
-      const left = u.valToPos(m.at ?? m.x, 'x');
+      const left = stepToPos(u, m.at ?? m.x);
       if (!(left >= -1 && left <= width + 1)) continue;
       const el = this.#get(used++);
       if (el.dataset.kind !== m.kind) {

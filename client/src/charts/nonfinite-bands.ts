@@ -2,6 +2,7 @@
 // non-finite buckets (merged when closer than 3 px), so a diverged stretch reads as one
 // region, and a lone NaN step as a thin line, never as a gap that looks like "no data".
 import uPlot from 'uplot';
+import { stepToPos } from './x-map.ts';
 import type { PlotSeries } from '../series.ts';
 import { mergeNearSpans, nonFiniteSpans, type NonFiniteSpan } from './nonfinite-spans.ts';
 
@@ -10,7 +11,7 @@ const MERGE_PX = 3;
 /** The spans of `countAt` in the first n buckets, merged as they would look on this chart. */
 export function spansOnChart(u: uPlot, s: PlotSeries, countAt: (i: number) => number, n: number): NonFiniteSpan[] {
   const pr = uPlot.pxRatio;
-  return mergeNearSpans(nonFiniteSpans(s, countAt, n), (step) => u.valToPos(step, 'x', true), MERGE_PX * pr);
+  return mergeNearSpans(nonFiniteSpans(s, countAt, n), (step) => stepToPos(u, step, true), MERGE_PX * pr);
 }
 
 export function drawNonFiniteBands(u: uPlot, spans: NonFiniteSpan[], color: string, alpha = 1): void {
@@ -23,8 +24,8 @@ export function drawNonFiniteBands(u: uPlot, spans: NonFiniteSpan[], color: stri
   ctx.clip();
   ctx.fillStyle = color;
   for (const span of spans) {
-    const x0 = u.valToPos(span.from, 'x', true);
-    const x1 = u.valToPos(span.to, 'x', true);
+    const x0 = stepToPos(u, span.from, true);
+    const x1 = stepToPos(u, span.to, true);
     if (x1 < left - 2 || x0 > left + width + 2) continue;
     if (x1 - x0 < 3 * pr) {
       ctx.globalAlpha = 0.45 * alpha;

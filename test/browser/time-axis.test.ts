@@ -1,5 +1,6 @@
 // Issue 15 items 3 and 6: step, relative time and wall time on the run page's x axis (kept
-// across reloads; zoom, hover and markers in every mode; a run stored without times says so),
+// across reloads; zoom, hover and markers in every mode; a run stored without times says so)
+// and in the compare view,
 // and a layer's NaN inside a wide heatmap bucket drawn in the non-finite colour. Real server,
 // data posted by the test (and a database file of the previous schema), pixels and DOM asserted.
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -27,6 +28,7 @@ const NAN_STEP = 450;
 let browser: Browser;
 let server: TestServer;
 let stalledId: string;
+let steadyId: string;
 let layersId: string;
 
 beforeAll(async () => {
@@ -34,6 +36,9 @@ beforeAll(async () => {
   stalledId = (await createRun(server.url, 'stalled', 'time-axis')).id;
   const steps: WireStep[] = makeSteps({ steps: 600, nanAt: [NAN_STEP], layers: false }).map((s) => ({ ...s, time: timeOf(s.step) }));
   await postSteps(server.url, stalledId, steps);
+  // The same steps a second apart throughout, started a day later.
+  steadyId = (await createRun(server.url, 'steady', 'time-axis')).id;
+  await postSteps(server.url, steadyId, steps.map((s) => ({ ...s, time: T0 + 86_400_000 + s.step * 1000 })));
 
   // 4000 steps, three layers; "b" is NaN at step 400 only, so every bucket of the heatmap
   // (at most 400 of them) that holds step 400 also holds numbers of "b". "a" spikes at 200, so
@@ -155,6 +160,39 @@ describe('x axis', () => {
       await old.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('compare on a time axis', () => {
+  it("should overlay runs by each one's time since its first step, their markers where their own steps are", async () => {
+    const { page, errors } = await openPage(browser, `${server.url}/#/compare/${stalledId},${steadyId}`, {
+      prepare: async (p) => void (await p.addInitScript(() => localStorage.setItem('gradpilot.xAxis', 'relative'))),
+    });
+    const chart = page.locator(tid(TID.compareChart));
+    await chart.locator('canvas').waitFor();
+    expect(await page.locator(tid(TID.xAxisSelect)).inputValue()).toBe('relative');
+    const over = await restingBox(chart.locator('.u-over'));
+    const at = async (run: string) => {
+      const marker = chart.locator(`${tid(TID.nonFiniteMarker)}[data-run="${run}"]:visible`);
+      await poll(() => marker.count()).toBe(1);
+      const box = await restingBox(marker);
+      return (box.x + box.width / 2 - over.x) / over.width;
+    };
+    // The axis spans the stalled run's 1199 s; its NaN at 1050 s, the steady run's at 450 s.
+    await poll(() => at(stalledId)).toBeCloseTo(1050 / 1199, 2);
+    await poll(() => at(steadyId)).toBeCloseTo(450 / 1199, 2);
+    await page.mouse.move(over.x + over.width * 0.25, over.y + over.height / 2);
+    expect(await chart.locator('.u-legend .u-series').first().textContent()).toMatch(/^since start\d/);
+    await elementShot(chart, 'compare-relative-light');
+    await page.click(tid(TID.themeToggle));
+    await poll(() => at(steadyId)).toBeCloseTo(450 / 1199, 2);
+    await elementShot(chart, 'compare-relative-dark');
+    // On steps both NaNs are at step 450 again.
+    await page.selectOption(tid(TID.xAxisSelect), 'step');
+    await poll(() => at(stalledId)).toBeCloseTo(450 / 599, 2);
+    await poll(() => at(steadyId)).toBeCloseTo(450 / 599, 2);
+    expect(errors).toEqual([]);
+    await page.context().close();
   });
 });
 

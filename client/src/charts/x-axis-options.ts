@@ -17,16 +17,18 @@ export interface XAxisParts {
   legend: uPlot.Series['value'];
 }
 
-export function xAxisParts(mode: XMode, stepAt: (idx: number) => number | undefined): XAxisParts {
-  const step = (idx: number | null) => (idx === null ? undefined : stepAt(idx));
+/** `stepAt`: the step of a bucket index, for the legend; null where x is shared by several runs (compare). */
+export function xAxisParts(mode: XMode, stepAt: ((idx: number) => number | undefined) | null): XAxisParts {
+  const step = (idx: number | null) => (idx === null || stepAt === null ? undefined : stepAt(idx));
+  const both = (v: number, text: string, idx: number | null) => (stepAt === null ? text : `${step(idx) ?? '–'} · ${text}`);
   if (mode === 'wall') {
     return {
       ms: 1,
       scale: { time: true },
       axis: {},
       label: 'wall time',
-      legendLabel: 'step · time',
-      legend: (_u, v, _si, idx) => (v === null ? '–' : `${step(idx) ?? '–'} · ${fmtWall(v, true)}`),
+      legendLabel: stepAt === null ? 'time' : 'step · time',
+      legend: (_u, v, _si, idx) => (v === null ? '–' : both(v, fmtWall(v, true), idx)),
     };
   }
   if (mode === 'relative') {
@@ -38,8 +40,8 @@ export function xAxisParts(mode: XMode, stepAt: (idx: number) => number | undefi
         values: (_u: uPlot, splits: number[]) => splits.map(fmtRelative),
       },
       label: 'time since the first step',
-      legendLabel: 'step · since start',
-      legend: (_u, v, _si, idx) => (v === null ? '–' : `${step(idx) ?? '–'} · ${fmtRelative(v)}`),
+      legendLabel: stepAt === null ? 'since start' : 'step · since start',
+      legend: (_u, v, _si, idx) => (v === null ? '–' : both(v, fmtRelative(v), idx)),
     };
   }
   return { ms: 1e-3, scale: { time: false }, axis: {}, label: 'step', legendLabel: 'step', legend: (_u, v) => (v === null ? '–' : String(v)) };

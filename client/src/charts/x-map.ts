@@ -14,7 +14,10 @@ export function xMapOf(u: uPlot): XMap {
   return maps.get(u)?.() ?? STEP_MAP;
 }
 
-/** The position of `step` on the chart's x axis (CSS pixels, or canvas pixels with `canvas`). */
-export function stepToPos(u: uPlot, step: number, canvas = false): number {
-  return u.valToPos(xMapOf(u).toX(step), 'x', canvas);
+/**
+ * The position of `step` on the chart's x axis (CSS pixels, or canvas pixels with `canvas`);
+ * `map`: one run's own, where runs on one chart each have theirs (compare on a time axis).
+ */
+export function stepToPos(u: uPlot, step: number, canvas = false, map: XMap = xMapOf(u)): number {
+  return u.valToPos(map.toX(step), 'x', canvas);
 }

@@ -22,7 +22,7 @@ import { RunHeader } from './run-header.ts';
 import { StopPanel } from './stop-panel.ts';
 import { Smoothing } from '../smoothing.ts';
 import { smoothingControl } from './smoothing-control.ts';
-import { XAxisChoice } from '../x-axis.ts';
+import { hasTime, XAxisChoice } from '../x-axis.ts';
 import { xAxisControl } from './x-axis-control.ts';
 import { errorText, type AppContext, type View } from './view.ts';
 import { WhatIfPanel } from './whatif-panel.ts';
@@ -221,7 +221,7 @@ export function runView(ctx: AppContext, runId: string): View {
 
     model.onData((reason) => {
       for (const p of panels) p.update();
-      xControl.update(model.series);
+      xControl.update(model.series.step.length > 0 && !hasTime(model.series));
       const s = model.series;
       if (s.step.length > 0) header.setLastStep(s.lastStep[s.lastStep.length - 1]);
       events.render(model.events);

@@ -1,9 +1,8 @@
 // The x-axis picker above the run page's charts: step, relative time or wall time. It says
 // so when the steps shown have no times (stored by a server before the time column).
 import { h, setText } from '../dom.ts';
-import type { PlotSeries } from '../series.ts';
 import { TID } from '../testids.ts';
-import { hasTime, X_MODE_LABELS, X_MODES, type XAxisChoice } from '../x-axis.ts';
+import { X_MODE_LABELS, X_MODES, type XAxisChoice } from '../x-axis.ts';
 
 const NOTES = {
   step: '',
@@ -13,8 +12,8 @@ const NOTES = {
 
 export interface XAxisControl {
   el: HTMLElement;
-  /** After new data: whether the chosen time axis can be drawn. */
-  update(s: PlotSeries): void;
+  /** After new data: `timesMissing` when steps shown have no times, so a time axis cannot be drawn. */
+  update(timesMissing: boolean): void;
 }
 
 export function xAxisControl(choice: XAxisChoice): XAxisControl {
@@ -24,11 +23,11 @@ export function xAxisControl(choice: XAxisChoice): XAxisControl {
     ...X_MODES.map((m) => h('option', { value: m, selected: m === choice.mode }, X_MODE_LABELS[m])),
   );
   const note = h('span', { class: 'muted hint', testid: TID.xAxisNote }, NOTES[choice.mode]);
-  let last: PlotSeries | null = null;
-  const update = (s: PlotSeries | null) => {
-    last = s;
+  let last = false;
+  const update = (timesMissing: boolean) => {
+    last = timesMissing;
     const mode = choice.mode;
-    const missing = mode !== 'step' && s !== null && s.step.length > 0 && !hasTime(s);
+    const missing = mode !== 'step' && timesMissing;
     setText(note, missing ? 'no wall-clock times stored for these steps (an older server): showing steps' : NOTES[mode]);
   };
   select.addEventListener('change', () => choice.set(select.value as (typeof X_MODES)[number]));

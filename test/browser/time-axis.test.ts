@@ -184,6 +184,24 @@ describe('compare on a time axis', () => {
     await page.mouse.move(over.x + over.width * 0.25, over.y + over.height / 2);
     expect(await chart.locator('.u-legend .u-series').first().textContent()).toMatch(/^since start\d/);
     await elementShot(chart, 'compare-relative-light');
+    // A drag across 10 %..30 % (120 s..360 s) zooms each run to its own steps of those times.
+    const asked = new Map<string, [number, number]>();
+    page.on('request', (r) => {
+      const m = /\/api\/runs\/([^/]+)\/steps\?points=\d+&from=(\d+)&to=(\d+)/.exec(r.url());
+      if (m) asked.set(m[1], [Number(m[2]), Number(m[3])]);
+    });
+    await page.mouse.move(over.x + over.width * 0.1, over.y + over.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(over.x + over.width * 0.3, over.y + over.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await poll(() => asked.size).toBe(2);
+    const [sFrom, sTo] = asked.get(stalledId)!;
+    const [tFrom, tTo] = asked.get(steadyId)!;
+    expect(Math.abs(sFrom - 120)).toBeLessThanOrEqual(5);
+    expect(Math.abs(sTo - 300)).toBeLessThanOrEqual(2); // the stall: 360 s is between steps 299 and 300
+    expect(Math.abs(tFrom - 120)).toBeLessThanOrEqual(5);
+    expect(Math.abs(tTo - 360)).toBeLessThanOrEqual(5);
+    await page.mouse.dblclick(over.x + over.width / 2, over.y + over.height / 2);
     await page.click(tid(TID.themeToggle));
     await poll(() => at(steadyId)).toBeCloseTo(450 / 1199, 2);
     await elementShot(chart, 'compare-relative-dark');

@@ -1,7 +1,8 @@
 // Every condition on every seed, seed by seed (so a partial run still compares conditions).
 import type { Run } from '@gradpilot/sdk';
 import { clipStepWith } from './clip-step.ts';
-import type { Condition, Settings } from './settings.ts';
+import type { Condition } from './conditions.ts';
+import type { Settings } from './settings.ts';
 import type { RunResult } from './stats.ts';
 import { trainRun } from './train-run.ts';
 
@@ -31,7 +32,7 @@ export async function runExperiment({ settings, seeds, conditions, openRun, log 
       results.push(result);
       const last = result.evalLoss[result.evalLoss.length - 1];
       log(
-        `seed ${seed} ${condition.label.padEnd(18)} final eval loss ${last.toPrecision(3).padStart(9)}  ` +
+        `seed ${seed} ${condition.label.padEnd(32)} final eval loss ${last.toPrecision(3).padStart(9)}  ` +
           `clipped ${result.clipped} skipped ${result.skipped}  ${result.seconds.toFixed(1)} s  run ${handle.id}`,
       );
     }

@@ -13,7 +13,7 @@ export async function screenshot(dir: string): Promise<string> {
   const html = join(dir, 'results.html');
   if (!existsSync(html)) throw new Error(`No ${html}: run \`npm run experiment\` first`);
   if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: install it or set CHROMIUM_PATH`);
-  const browser = await chromium.launch({ executablePath: CHROMIUM });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   try {
     const page = await browser.newPage({ viewport: { width: 1150, height: 900 } });
     await page.goto(pathToFileURL(html).href);

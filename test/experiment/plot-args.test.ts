@@ -31,7 +31,7 @@ describe('experiment arguments', () => {
     expect(full).toMatchObject({ task: 'rnn', quick: false, url: null, steps: 1000, project: 'adding-problem', conditions: null, lr: null, workers: 2, threads: 1 });
     expect(full.out).toMatch(/experiment\/results\/rnn$/);
     const t = parseArgs(['--task', 'transformer', '--conditions', 'none, fixed-1', '--lr=0.03', '--workers', '1', '--threads', '2']);
-    expect(t).toMatchObject({ task: 'transformer', steps: 400, project: 'char-transformer', conditions: ['none', 'fixed-1'], lr: 0.03, workers: 1, threads: 2 });
+    expect(t).toMatchObject({ task: 'transformer', steps: 300, project: 'char-transformer', conditions: ['none', 'fixed-1'], lr: 0.03, workers: 1, threads: 2 });
     expect(parseArgs(['--task', 'transformer', '--quick']).steps).toBe(12);
     expect(full.seeds).toEqual([1, 2, 3, 4, 5]);
     expect(parseArgs(['--quick']).seeds).toEqual([1, 2]);
@@ -47,6 +47,9 @@ describe('experiment arguments', () => {
     expect(() => parseArgs(['--seed', '3'])).toThrow(/Unknown option "--seed"/);
     expect(() => parseArgs(['--task', 'cnn'])).toThrow(/"--task" to be one of rnn, transformer, got "cnn"/);
     expect(() => parseArgs(['--lr', '-1'])).toThrow(/"--lr" to be a positive number/);
+    expect(parseArgs(['--override', '{"norm":"post","beta2":0.999}']).override).toEqual({ norm: 'post', beta2: 0.999 });
+    expect(() => parseArgs(['--override', '[1]'])).toThrow(/"--override" to be a JSON object of numbers and strings/);
+    expect(() => parseArgs(['--override', '{"lr":true}'])).toThrow(/"--override"/);
     expect(() => parseArgs(['--conditions', ','])).toThrow(/"--conditions" to be a comma-separated list/);
     expect(() => selectConditions(conditionsFor([1]), ['none', 'fixed-2'])).toThrow(/Unknown condition "fixed-2" in "--conditions"\. Expected ids among: none, fixed-1, p10/);
     expect(selectConditions(conditionsFor([1, 3]), ['fixed-3', 'none']).map((c) => c.id)).toEqual(['none', 'fixed-3']);

@@ -15,9 +15,10 @@ Options:
   --quick          a tiny version (seconds) that checks the machinery, not the result
   --url URL        stream to this server instead of starting one on a temporary database
   --seeds N|LIST   number of seeds (1..N) or a comma-separated list (default 5; quick 2)
-  --steps N        training steps per run (default rnn 1000, transformer 400; quick 20 / 12)
+  --steps N        training steps per run (default rnn 1000, transformer 300; quick 20 / 12)
   --conditions IDS comma-separated condition ids (default: all; see the table's conditions)
   --lr X           override the learning rate (for choosing the setting, not for the study)
+  --override JSON  override other settings, e.g. '{"norm":"post","beta2":0.999}' (same purpose)
   --workers N      transformer: Python processes side by side (default 2)
   --threads N      transformer: torch threads per process (default 1)
   --out DIR        where RESULTS.md, results.html and results.json go
@@ -34,6 +35,8 @@ export interface ExperimentArgs {
   /** Condition ids to run (null: all). */
   conditions: string[] | null;
   lr: number | null;
+  /** Settings to override (keys checked against the task's settings by the caller). */
+  override: Record<string, number | string>;
   workers: number;
   threads: number;
   url: string | null;
@@ -69,7 +72,7 @@ function parseSeeds(value: string | undefined): number[] {
 /** Parses the command line. Throws RangeError/TypeError naming the flag on bad input. */
 export function parseArgs(argv: string[]): ExperimentArgs {
   const flags = new Map<string, string | undefined>();
-  const takesValue = new Set(['--task', '--url', '--seeds', '--steps', '--conditions', '--lr', '--workers', '--threads', '--out', '--project']);
+  const takesValue = new Set(['--task', '--url', '--seeds', '--steps', '--conditions', '--lr', '--override', '--workers', '--threads', '--out', '--project']);
   const boolean = new Set(['--quick', '--help', '-h']);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -96,14 +99,29 @@ export function parseArgs(argv: string[]): ExperimentArgs {
   if (flags.has('--url') && (url === null || !/^https?:\/\//.test(url))) {
     throw new TypeError(`Expected "--url" to be an http(s) URL such as http://127.0.0.1:7070, got ${JSON.stringify(url)}`);
   }
+  let override: Record<string, number | string> = {};
+  if (flags.has('--override')) {
+    const text = flags.get('--override') ?? '';
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = null;
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'number' && typeof v !== 'string')) {
+      throw new TypeError(`Expected "--override" to be a JSON object of numbers and strings such as {"beta2":0.999}, got ${JSON.stringify(text)}`);
+    }
+    override = parsed as Record<string, number | string>;
+  }
   const project = flags.get('--project') ?? (task === 'rnn' ? 'adding-problem' : 'char-transformer');
   if (project.length === 0) throw new TypeError('Expected "--project" to be a non-empty name');
-  const defaultSteps = task === 'rnn' ? (quick ? 20 : 1000) : quick ? 12 : 400;
+  const defaultSteps = task === 'rnn' ? (quick ? 20 : 1000) : quick ? 12 : 300;
   return {
     task,
     quick,
     conditions,
     lr,
+    override,
     workers: flags.has('--workers') ? positiveInt('--workers', flags.get('--workers')) : 2,
     threads: flags.has('--threads') ? positiveInt('--threads', flags.get('--threads')) : 1,
     url,

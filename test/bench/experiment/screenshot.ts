@@ -1,6 +1,6 @@
 // Renders results.html to results.png with Chromium, for places that show images but not
 // HTML (a README on a code host). Not part of `npm run experiment`, which needs no browser:
-//   npx tsx test/bench/experiment/screenshot.ts [dir]   (default: this folder)
+//   npx tsx test/bench/experiment/screenshot.ts DIR   (e.g. test/bench/experiment/results/rnn)
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -26,6 +26,6 @@ export async function screenshot(dir: string): Promise<string> {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const dir = resolve(process.argv[2] ?? dirname(fileURLToPath(import.meta.url)));
+  const dir = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), 'results', 'rnn'));
   process.stdout.write(`wrote ${await screenshot(dir)}\n`);
 }

@@ -44,7 +44,11 @@ export interface TransformerSettings {
   width: number;
   layers: number;
   heads: number;
+  /** Where the LayerNorms sit: "pre" (GPT-2) or "post" (the original transformer's, which needs a warm-up). */
+  norm: 'pre' | 'post';
   batchSize: number;
+  /** AdamW's second-moment decay (PyTorch's default 0.999; LLM recipes use 0.95). */
+  beta2: number;
   /** AdamW, constant, no warm-up: the aggressive setting (README "Does it help?"). */
   lr: number;
   weightDecay: number;
@@ -59,10 +63,12 @@ export const TRANSFORMER_SETTINGS: Omit<TransformerSettings, 'steps'> = {
   width: 64,
   layers: 2,
   heads: 4,
+  norm: 'pre',
   batchSize: 8,
+  beta2: 0.95,
   lr: 0.01,
   weightDecay: 0.1,
-  evalEvery: 20,
+  evalEvery: 25,
   evalSize: 64,
 };
 
@@ -72,7 +78,9 @@ export const TRANSFORMER_QUICK_SETTINGS: Omit<TransformerSettings, 'steps'> = {
   width: 16,
   layers: 1,
   heads: 2,
+  norm: 'pre',
   batchSize: 4,
+  beta2: 0.95,
   lr: 0.01,
   weightDecay: 0.1,
   evalEvery: 4,

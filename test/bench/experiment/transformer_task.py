@@ -58,28 +58,34 @@ def unigram_loss(train: np.ndarray, evaluation: np.ndarray) -> float:
 
 
 class Block(nn.Module):
-    """Pre-LayerNorm transformer block: causal self-attention, then a 4x GELU MLP."""
+    """Transformer block: causal self-attention, then a 4x GELU MLP, each with a residual.
+    Pre-LayerNorm (GPT-2) normalises each branch's input; post-LayerNorm (the original
+    transformer) normalises after each residual sum, which is the one that needs a warm-up."""
 
-    def __init__(self, width: int, heads: int) -> None:
+    def __init__(self, width: int, heads: int, post_norm: bool) -> None:
         super().__init__()
+        self.post_norm = post_norm
         self.ln1 = nn.LayerNorm(width)
         self.attn = nn.MultiheadAttention(width, heads, batch_first=True)
         self.ln2 = nn.LayerNorm(width)
         self.mlp = nn.Sequential(nn.Linear(width, 4 * width), nn.GELU(), nn.Linear(4 * width, width))
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        if self.post_norm:
+            x = self.ln1(x + self.attn(x, x, x, attn_mask=mask, need_weights=False)[0])
+            return self.ln2(x + self.mlp(x))
         h = self.ln1(x)
         x = x + self.attn(h, h, h, attn_mask=mask, need_weights=False)[0]
         return x + self.mlp(self.ln2(x))
 
 
 class CharTransformer(nn.Module):
-    def __init__(self, width: int, layers: int, heads: int, context: int) -> None:
+    def __init__(self, width: int, layers: int, heads: int, context: int, post_norm: bool = False) -> None:
         super().__init__()
         self.tok = nn.Embedding(VOCAB, width)
         self.pos = nn.Embedding(context, width)
-        self.blocks = nn.ModuleList([Block(width, heads) for _ in range(layers)])
-        self.ln = nn.LayerNorm(width)
+        self.blocks = nn.ModuleList([Block(width, heads, post_norm) for _ in range(layers)])
+        self.ln = nn.Identity() if post_norm else nn.LayerNorm(width)
         self.head = nn.Linear(width, VOCAB)
         self.register_buffer("mask", torch.triu(torch.full((context, context), float("-inf")), diagonal=1))
 
@@ -113,8 +119,8 @@ def train_run(spec: Dict[str, Any], job: Dict[str, Any], train: torch.Tensor, ev
     # The same seed gives the same initial weights and the same batches under every condition:
     # the weights from torch's generator, the batch offsets drawn up front from numpy's.
     torch.manual_seed(seed)
-    model = CharTransformer(s["width"], s["layers"], s["heads"], context)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.95), weight_decay=s["weightDecay"])
+    model = CharTransformer(s["width"], s["layers"], s["heads"], context, post_norm=s["norm"] == "post")
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, s["beta2"]), weight_decay=s["weightDecay"])
     starts = np.random.default_rng(seed).integers(0, len(train) - context - 1, size=(s["steps"], batch))
 
     run = gradpilot.init(

@@ -5,7 +5,7 @@
 // (results/rnn-fresh, results/transformer-fresh: seeds 6-15, the chosen rule, the current
 // default and each task's best fixed threshold) decides whether the default changes.
 // Writes results/STUDY.md.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CANDIDATES, conditionsFor, CURRENT_DEFAULT_ID } from './conditions.ts';
@@ -25,6 +25,14 @@ interface ResultsFile {
 function load(dir: string): ResultsFile | null {
   const file = join(dir, 'results.json');
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ResultsFile) : null;
+}
+
+/** The fresh-seed runs of one task: `<task>-fresh` and any `<task>-fresh-*` (conditions run apart), together. */
+function loadFresh(root: string, task: string): ResultsFile | null {
+  const dirs = existsSync(root) ? readdirSync(root).filter((d) => d === `${task}-fresh` || d.startsWith(`${task}-fresh-`)).sort() : [];
+  const files = dirs.map((d) => load(join(root, d))).filter((f): f is ResultsFile => f !== null);
+  if (files.length === 0) return null;
+  return { task, bestFixed: null, runs: files.flatMap((f) => f.runs) };
 }
 
 function labelOf(id: string): string {
@@ -72,7 +80,7 @@ export function study(root: string): string {
     lines.push(`| ${label} | ${s.diverged.join(', ')} | ${s.ratio.map((r) => fmt(r)).join(', ')} | ${fmt(s.worst)} | ${(100 * s.clippedFraction).toFixed(1)}% | ${tag} |`);
   }
   lines.push('');
-  const fresh = TASKS.map((t) => load(join(root, `${t}-fresh`)));
+  const fresh = TASKS.map((t) => loadFresh(root, t));
   const freshIds = (i: number): string => [CURRENT_DEFAULT_ID, idOf(chosen), idOf(tasks[i].bestFixed)].join(',');
   lines.push(
     '## Step 2: fresh seeds 6-15',

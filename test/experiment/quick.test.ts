@@ -67,6 +67,13 @@ for (const { task, grid, firstFixed, firstNorm } of TASKS) {
       expect(existsSync(join(out, 'results.html'))).toBe(true);
     });
 
+    it('should start every condition of a seed from the same weights, and different seeds from different ones', () => {
+      const json = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { runs: { seed: number; evalLoss: number[] }[] };
+      const before = (seed: number): number[] => json.runs.filter((r) => r.seed === seed).map((r) => r.evalLoss[0]);
+      for (const seed of [1, 2]) expect(new Set(before(seed)).size).toBe(1);
+      expect(before(1)[0]).not.toBe(before(2)[0]);
+    });
+
     it('should have streamed every run, with all its steps and its policy, to the server', async () => {
       const runs = ((await (await fetch(`${server.url}/api/runs`)).json()) as RunSummary[]).filter((r) => r.project === project);
       expect(runs).toHaveLength(CONDITIONS.length * 2);

@@ -27,7 +27,9 @@ export async function runExperiment({ settings, seeds, conditions, openRun, log 
       try {
         result = await trainRun({ settings, seed, condition: condition.label, runId: handle.id, clip: clipStepWith(handle) });
       } finally {
-        await handle.close();
+        const report = await handle.close({ timeoutMs: 10_000 });
+        // Every step must reach the server: the experiment is also a test of the SDK.
+        if (report.undelivered > 0) throw new Error(`run ${handle.id} left ${report.undelivered} steps undelivered (${report.lastError ?? 'no error'})`);
       }
       results.push(result);
       const last = result.evalLoss[result.evalLoss.length - 1];

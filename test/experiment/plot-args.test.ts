@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../bench/experiment/args.ts';
+import { conditionsFor, selectConditions } from '../bench/experiment/conditions.ts';
 import { bucketMedians, renderPlot } from '../bench/experiment/plot.ts';
 import type { RunResult } from '../bench/experiment/stats.ts';
 
@@ -27,7 +28,11 @@ describe('experiment plot', () => {
 describe('experiment arguments', () => {
   it('should default to the full experiment and accept counts, lists and = forms', () => {
     const full = parseArgs([]);
-    expect(full).toMatchObject({ quick: false, url: null, steps: 1000, project: 'adding-problem' });
+    expect(full).toMatchObject({ task: 'rnn', quick: false, url: null, steps: 1000, project: 'adding-problem', conditions: null, lr: null, workers: 2, threads: 1 });
+    expect(full.out).toMatch(/experiment\/results\/rnn$/);
+    const t = parseArgs(['--task', 'transformer', '--conditions', 'none, fixed-1', '--lr=0.03', '--workers', '1', '--threads', '2']);
+    expect(t).toMatchObject({ task: 'transformer', steps: 300, project: 'char-transformer', conditions: ['none', 'fixed-1'], lr: 0.03, workers: 1, threads: 2 });
+    expect(parseArgs(['--task', 'transformer', '--quick']).steps).toBe(12);
     expect(full.seeds).toEqual([1, 2, 3, 4, 5]);
     expect(parseArgs(['--quick']).seeds).toEqual([1, 2]);
     expect(parseArgs(['--seeds', '3']).seeds).toEqual([1, 2, 3]);
@@ -40,5 +45,13 @@ describe('experiment arguments', () => {
     expect(() => parseArgs(['--seeds', '1,x'])).toThrow(/"--seeds"/);
     expect(() => parseArgs(['--url', 'localhost'])).toThrow(/"--url" to be an http/);
     expect(() => parseArgs(['--seed', '3'])).toThrow(/Unknown option "--seed"/);
+    expect(() => parseArgs(['--task', 'cnn'])).toThrow(/"--task" to be one of rnn, transformer, got "cnn"/);
+    expect(() => parseArgs(['--lr', '-1'])).toThrow(/"--lr" to be a positive number/);
+    expect(parseArgs(['--override', '{"norm":"post","beta2":0.999}']).override).toEqual({ norm: 'post', beta2: 0.999 });
+    expect(() => parseArgs(['--override', '[1]'])).toThrow(/"--override" to be a JSON object of numbers and strings/);
+    expect(() => parseArgs(['--override', '{"lr":true}'])).toThrow(/"--override"/);
+    expect(() => parseArgs(['--conditions', ','])).toThrow(/"--conditions" to be a comma-separated list/);
+    expect(() => selectConditions(conditionsFor([1]), ['none', 'fixed-2'])).toThrow(/Unknown condition "fixed-2" in "--conditions"\. Expected ids among: none, fixed-1, p10/);
+    expect(selectConditions(conditionsFor([1, 3]), ['fixed-3', 'none']).map((c) => c.id)).toEqual(['none', 'fixed-3']);
   });
 });

@@ -5,22 +5,40 @@ import { fileURLToPath } from 'node:url';
 
 export const USAGE = `gradpilot experiment [options]
 
-Trains a vanilla tanh RNN on the adding problem under several clipping policies (none,
-fixed thresholds, AutoClip percentile, ZClip z-score), the same seeds and data for each,
-streams every run to a gradpilot server and writes a table and a plot.
+Trains one task under several clipping policies (none, fixed thresholds, AutoClip
+percentile, ZClip z-score, candidate defaults), the same seeds, data and initial weights for
+each, streams every run to a gradpilot server and writes tables and a plot.
 
 Options:
-  --quick          a tiny version (a few seconds) that checks the machinery, not the result
+  --task NAME      rnn (default): a vanilla tanh RNN on the adding problem, TensorFlow.js;
+                   transformer: a character-level transformer in PyTorch (Debian's python3)
+  --quick          a tiny version (seconds) that checks the machinery, not the result
   --url URL        stream to this server instead of starting one on a temporary database
   --seeds N|LIST   number of seeds (1..N) or a comma-separated list (default 5; quick 2)
-  --steps N        training steps per run (default 1000; quick 20)
+  --steps N        training steps per run (default rnn 1000, transformer 300; quick 20 / 12)
+  --conditions IDS comma-separated condition ids (default: all; see the table's conditions)
+  --lr X           override the learning rate (for choosing the setting, not for the study)
+  --override JSON  override other settings, e.g. '{"norm":"post","beta2":0.999}' (same purpose)
+  --workers N      transformer: Python processes side by side (default 2)
+  --threads N      transformer: torch threads per process (default 1)
   --out DIR        where RESULTS.md, results.html and results.json go
-                   (default: test/bench/experiment; quick: a temporary directory)
-  --project NAME   the project the runs are grouped under (default "adding-problem")
+                   (default: test/bench/experiment/results/<task>; quick: a temporary directory)
+  --project NAME   the project the runs are grouped under (default "adding-problem" or "char-transformer")
   --help           this text`;
 
+export type Task = 'rnn' | 'transformer';
+export const TASKS: readonly Task[] = ['rnn', 'transformer'];
+
 export interface ExperimentArgs {
+  task: Task;
   quick: boolean;
+  /** Condition ids to run (null: all). */
+  conditions: string[] | null;
+  lr: number | null;
+  /** Settings to override (keys checked against the task's settings by the caller). */
+  override: Record<string, number | string>;
+  workers: number;
+  threads: number;
   url: string | null;
   seeds: number[];
   steps: number;
@@ -54,7 +72,7 @@ function parseSeeds(value: string | undefined): number[] {
 /** Parses the command line. Throws RangeError/TypeError naming the flag on bad input. */
 export function parseArgs(argv: string[]): ExperimentArgs {
   const flags = new Map<string, string | undefined>();
-  const takesValue = new Set(['--url', '--seeds', '--steps', '--out', '--project']);
+  const takesValue = new Set(['--task', '--url', '--seeds', '--steps', '--conditions', '--lr', '--override', '--workers', '--threads', '--out', '--project']);
   const boolean = new Set(['--quick', '--help', '-h']);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -65,18 +83,51 @@ export function parseArgs(argv: string[]): ExperimentArgs {
     else throw new TypeError(`Unknown option "${a}". Expected one of: ${[...takesValue, ...boolean].join(', ')}`);
   }
   const quick = flags.has('--quick');
+  const task = (flags.get('--task') ?? 'rnn') as Task;
+  if (!TASKS.includes(task)) throw new RangeError(`Expected "--task" to be one of ${TASKS.join(', ')}, got ${JSON.stringify(flags.get('--task') ?? null)}`);
+  let conditions: string[] | null = null;
+  if (flags.has('--conditions')) {
+    conditions = (flags.get('--conditions') ?? '').split(',').map((c) => c.trim()).filter((c) => c.length > 0);
+    if (conditions.length === 0) throw new TypeError('Expected "--conditions" to be a comma-separated list of condition ids such as none,fixed-1');
+  }
+  let lr: number | null = null;
+  if (flags.has('--lr')) {
+    lr = Number(flags.get('--lr'));
+    if (!(Number.isFinite(lr) && lr > 0)) throw new RangeError(`Expected "--lr" to be a positive number, got ${JSON.stringify(flags.get('--lr') ?? null)}`);
+  }
   const url = flags.get('--url') ?? null;
   if (flags.has('--url') && (url === null || !/^https?:\/\//.test(url))) {
     throw new TypeError(`Expected "--url" to be an http(s) URL such as http://127.0.0.1:7070, got ${JSON.stringify(url)}`);
   }
-  const project = flags.get('--project') ?? 'adding-problem';
+  let override: Record<string, number | string> = {};
+  if (flags.has('--override')) {
+    const text = flags.get('--override') ?? '';
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = null;
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'number' && typeof v !== 'string')) {
+      throw new TypeError(`Expected "--override" to be a JSON object of numbers and strings such as {"beta2":0.999}, got ${JSON.stringify(text)}`);
+    }
+    override = parsed as Record<string, number | string>;
+  }
+  const project = flags.get('--project') ?? (task === 'rnn' ? 'adding-problem' : 'char-transformer');
   if (project.length === 0) throw new TypeError('Expected "--project" to be a non-empty name');
+  const defaultSteps = task === 'rnn' ? (quick ? 20 : 1000) : quick ? 12 : 300;
   return {
+    task,
     quick,
+    conditions,
+    lr,
+    override,
+    workers: flags.has('--workers') ? positiveInt('--workers', flags.get('--workers')) : 2,
+    threads: flags.has('--threads') ? positiveInt('--threads', flags.get('--threads')) : 1,
     url,
     seeds: flags.has('--seeds') ? parseSeeds(flags.get('--seeds')) : quick ? [1, 2] : [1, 2, 3, 4, 5],
-    steps: flags.has('--steps') ? positiveInt('--steps', flags.get('--steps')) : quick ? 20 : 1000,
-    out: resolve(flags.get('--out') ?? (quick ? join(tmpdir(), 'gradpilot-experiment-quick') : HERE)),
+    steps: flags.has('--steps') ? positiveInt('--steps', flags.get('--steps')) : defaultSteps,
+    out: resolve(flags.get('--out') ?? (quick ? join(tmpdir(), `gradpilot-experiment-quick-${task}`) : join(HERE, 'results', task))),
     project,
     help: flags.has('--help'),
   };

@@ -103,15 +103,17 @@ export function renderPlot(results: RunResult[], { title, caption, targetLoss, y
   const xMax = Math.max(1, ...results.map((r) => r.steps));
   const seeds = [...new Set(results.map((r) => r.seed))];
 
-  const big: Frame = { w: 720, h: 320, left: 44, right: 170, top: 22, bottom: 20, xMax, yMin, yMax };
+  const big: Frame = { w: 860, h: 320, left: 44, right: 250, top: 22, bottom: 20, xMax, yMin, yMax };
   const overview: string[] = [axes(big, targetLoss, 'median evaluation loss over seeds')];
   conditions.forEach((c, i) => {
     const runs = results.filter((r) => r.condition === c);
     const { x, y } = medianEval(runs);
     const color = COLORS[i % COLORS.length];
-    overview.push(polyline(big, x, y, color, 2));
+    // More conditions than colours: the second round is dashed, so no two lines look alike.
+    const dash = i >= COLORS.length ? '6 3' : '';
+    overview.push(polyline(big, x, y, color, 2, dash));
     const ly = big.top + 12 + i * 15;
-    overview.push(`<line x1="${big.w - big.right + 8}" x2="${big.w - big.right + 26}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="2"/>`);
+    overview.push(`<line x1="${big.w - big.right + 8}" x2="${big.w - big.right + 26}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
     overview.push(`<text x="${big.w - big.right + 30}" y="${ly}" font-size="11">${esc(c)}</text>`);
   });
 

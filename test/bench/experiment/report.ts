@@ -1,17 +1,41 @@
-// Writes the experiment's outputs: RESULTS.md (table + settings), results.html (plot),
-// results.json (summary and evaluation curves, for anyone who wants to re-plot).
+// Writes the experiment's outputs: RESULTS.md (tables + settings), results.html (plot),
+// results.json (summary, per-run finals and evaluation curves, for anyone who wants to re-plot
+// or re-analyse: test/bench/experiment/study.ts reads it).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderPlot } from './plot.ts';
-import type { Settings } from './settings.ts';
-import { finalEval, isDiverged, median, summarize, type ConditionSummary, type Criteria, type RunResult } from './stats.ts';
+import {
+  bestFixed, countSpikes, finalEval, isDiverged, median, pairedDifference, pairedScore, summarize,
+  type ConditionSummary, type Criteria, type RunResult,
+} from './stats.ts';
 import { describeCriteria, fmt, formatTable } from './table.ts';
+
+/** What the report says about the task (the words differ between the RNN and the transformer). */
+export interface TaskText {
+  /** "rnn" or "transformer": recorded in results.json. */
+  task: string;
+  title: string;
+  /** One paragraph: task, model, optimizer, steps. */
+  settingsLine: string;
+  /** What the loss is and how the evaluation set is made. */
+  lossText: string;
+  /** A reference value for the target, e.g. "predicting the constant 1 scores 1/6 ≈ 0.167". */
+  baselineText: string;
+  /** e.g. "with the wasm backend". */
+  stepNote: string;
+  /** Extra paragraphs (e.g. the corpus). */
+  notes: string[];
+}
 
 export interface ReportInput {
   out: string;
   results: RunResult[];
-  settings: Settings;
+  /** The settings as run (written to results.json). */
+  settings: object;
   criteria: Criteria;
+  text: TaskText;
+  /** Labels of the fixed-threshold conditions (the best of them is the paired reference). */
+  fixedLabels: string[];
   /** The command line that produced it, quoted in the report. */
   command: string;
   seconds: number;
@@ -30,13 +54,6 @@ export interface ReportFiles {
   json: string;
 }
 
-function settingsLine(s: Settings): string {
-  return (
-    `Task: adding problem, T = ${s.seqLen}, batch ${s.batchSize}. Model: vanilla tanh RNN, ${s.hidden} hidden units, ` +
-    `recurrent init with spectral radius ≈ ${s.recurrentScale}. Optimizer: plain SGD, lr ${s.lr}, ${s.steps} steps.`
-  );
-}
-
 /** Final evaluation loss of every run: seeds down, conditions across ("✗" marks a diverged run). */
 function perSeedTable(results: RunResult[], c: Criteria): string {
   const conditions = [...new Set(results.map((r) => r.condition))];
@@ -53,50 +70,87 @@ function perSeedTable(results: RunResult[], c: Criteria): string {
   return lines.join('\n');
 }
 
+/** Every condition against the best fixed threshold, seed by seed: mean difference, 95 % CI, ratio. */
+export function pairedTable(results: RunResult[], reference: string): string {
+  const conditions = [...new Set(results.map((r) => r.condition))].filter((c) => c !== reference);
+  const ref = results.filter((r) => r.condition === reference);
+  const lines = [
+    `| condition | Δ final eval loss vs ${reference} (mean over seeds) | 95% CI | ratio (mean) |`,
+    '|:--|--:|--:|--:|',
+  ];
+  for (const c of conditions) {
+    const d = pairedDifference(results.filter((r) => r.condition === c), ref);
+    if (!d) continue;
+    const ci = d.lo === null || d.hi === null ? '—' : `[${fmt(d.lo)}, ${fmt(d.hi)}]`;
+    lines.push(`| ${c} | ${d.mean > 0 ? '+' : ''}${fmt(d.mean)} | ${ci} | ${fmt(d.ratio)} |`);
+  }
+  return lines.join('\n');
+}
+
 /** Builds all three files' contents and writes them into `out` (created if needed). */
 export function writeReport(input: ReportInput): ReportFiles {
-  const { out, results, settings, criteria, command, seconds, machine, serverUrl, project } = input;
+  const { out, results, settings, criteria, text, fixedLabels, command, seconds, machine, serverUrl, project } = input;
   const rows = summarize(results, criteria);
   const table = formatTable(rows);
   const seeds = [...new Set(results.map((r) => r.seed))];
-  const criteriaText = describeCriteria(criteria, settings.evalEvery, settings.evalSize);
+  const criteriaText = describeCriteria(criteria, text.lossText, text.baselineText);
+  const reference = bestFixed(results, fixedLabels);
+  const paired =
+    reference === null
+      ? []
+      : [
+          `## Paired against the best fixed threshold (${reference}, picked with hindsight)`,
+          '',
+          `Per seed, the condition's final evaluation loss minus ${reference}'s on the same seed; mean over seeds with a 95% t interval. ` +
+            'A diverged run (or one that ended above its starting loss) counts as its loss before training. ' +
+            'Negative: better than the best fixed threshold.',
+          '',
+          pairedTable(results, reference),
+          '',
+        ];
   const markdown = [
-    '# Does auto-clipping help? Adding problem, vanilla RNN',
+    `# ${text.title}`,
     '',
     `Generated by \`${command}\` in ${seconds.toFixed(0)} s on ${machine} (${results.length} runs: ${rows.length} conditions × ${seeds.length} seeds ${seeds.join(', ')}; ` +
       `the same seeds, data and initial weights under every condition; ` +
-      `median ${(1000 * median(results.map((r) => r.seconds / r.steps))).toFixed(1)} ms per training step with the wasm backend). ` +
+      `median ${(1000 * median(results.map((r) => r.seconds / r.steps))).toFixed(1)} ms per training step ${text.stepNote}). ` +
       `Runs streamed to ${serverUrl}, project "${project}".`,
     '',
-    settingsLine(settings),
+    text.settingsLine,
     '',
+    ...text.notes.flatMap((n) => [n, '']),
     table,
     '',
     criteriaText,
     '',
     'Plot: [results.html](results.html) (median evaluation loss per condition, and the training loss of every seed).',
     '',
+    ...paired,
     '## Final evaluation loss per seed',
     '',
     perSeedTable(results, criteria),
     '',
   ].join('\n');
   const html = renderPlot(results, {
-    title: 'Does auto-clipping help? Adding problem, vanilla RNN',
-    caption: [settingsLine(settings), criteriaText, `Command: ${command}`],
+    title: text.title,
+    caption: [text.settingsLine, ...text.notes, criteriaText, `Command: ${command}`],
     targetLoss: criteria.targetLoss,
+    ...(text.task === 'transformer' ? { yMin: 1, yMax: 10 } : {}),
   });
+  // JSON has no NaN/Infinity: spell them as the wire format does.
+  const spell = (v: number): number | string => (Number.isFinite(v) ? v : String(v));
   const json = JSON.stringify(
     {
+      task: text.task,
       settings,
       criteria,
       command,
+      bestFixed: reference,
       rows,
       runs: results.map((r) => ({
-        condition: r.condition, seed: r.seed, runId: r.runId, clipped: r.clipped, skipped: r.skipped,
-        nonFinite: r.nonFinite, seconds: r.seconds, evalSteps: r.evalSteps,
-        // JSON has no NaN/Infinity: spell them as the wire format does.
-        evalLoss: r.evalLoss.map((v) => (Number.isFinite(v) ? v : String(v))),
+        condition: r.condition, seed: r.seed, runId: r.runId, steps: r.steps, clipped: r.clipped, skipped: r.skipped,
+        nonFinite: r.nonFinite, seconds: r.seconds, diverged: isDiverged(r, criteria), spikes: countSpikes(r.trainLoss, criteria),
+        pairedScore: pairedScore(r), evalSteps: r.evalSteps, evalLoss: r.evalLoss.map(spell),
       })),
     },
     null,

@@ -1,7 +1,8 @@
 // Every condition on every seed, seed by seed (so a partial run still compares conditions).
 import type { Run } from '@gradpilot/sdk';
 import { clipStepWith } from './clip-step.ts';
-import type { Condition, Settings } from './settings.ts';
+import type { Condition } from './conditions.ts';
+import type { Settings } from './settings.ts';
 import type { RunResult } from './stats.ts';
 import { trainRun } from './train-run.ts';
 
@@ -26,12 +27,14 @@ export async function runExperiment({ settings, seeds, conditions, openRun, log 
       try {
         result = await trainRun({ settings, seed, condition: condition.label, runId: handle.id, clip: clipStepWith(handle) });
       } finally {
-        await handle.close();
+        const report = await handle.close({ timeoutMs: 10_000 });
+        // Every step must reach the server: the experiment is also a test of the SDK.
+        if (report.undelivered > 0) throw new Error(`run ${handle.id} left ${report.undelivered} steps undelivered (${report.lastError ?? 'no error'})`);
       }
       results.push(result);
       const last = result.evalLoss[result.evalLoss.length - 1];
       log(
-        `seed ${seed} ${condition.label.padEnd(18)} final eval loss ${last.toPrecision(3).padStart(9)}  ` +
+        `seed ${seed} ${condition.label.padEnd(32)} final eval loss ${last.toPrecision(3).padStart(9)}  ` +
           `clipped ${result.clipped} skipped ${result.skipped}  ${result.seconds.toFixed(1)} s  run ${handle.id}`,
       );
     }

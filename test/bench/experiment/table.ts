@@ -18,6 +18,7 @@ function pct(x: number): string {
 export const TABLE_HEADER = [
   'condition',
   'diverged',
+  'loss spikes (seeds)',
   'final eval loss (mean ± sd, not diverged)',
   'final eval loss (median, all)',
   'reached target',
@@ -36,6 +37,7 @@ export function formatTable(rows: ConditionSummary[]): string {
     const cells = [
       r.condition,
       `${r.diverged}/${r.seeds}`,
+      `${r.spikes} (${r.seedsWithSpikes}/${r.seeds})`,
       final,
       fmt(r.finalMedian),
       `${r.reached}/${r.seeds}`,
@@ -48,12 +50,16 @@ export function formatTable(rows: ConditionSummary[]): string {
   return lines.join('\n');
 }
 
-/** The sentence under the table that says what the columns mean. */
-export function describeCriteria(c: Criteria, evalEvery: number, evalSize: number): string {
+/**
+ * The sentences under the table that say what the columns mean. `loss` says what the loss
+ * is and how it is scored; `baseline` names a reference value of the target, if any.
+ */
+export function describeCriteria(c: Criteria, loss: string, baseline = ''): string {
+  const bound = c.divergeLoss === null ? '' : ` or above ${fmt(c.divergeLoss)}`;
   return (
-    `Loss is the MSE on a fixed evaluation set of ${evalSize} sequences, scored every ${evalEvery} steps. ` +
-    `A run *diverged* when its final evaluation loss is NaN/Infinity or more than ${c.divergeFactor}× its loss before training. ` +
-    `*Reached target*: the evaluation loss went below ${c.targetLoss} at some evaluation (predicting the constant 1 scores 1/6 ≈ 0.167). ` +
+    `${loss} A run *diverged* when its final evaluation loss is NaN/Infinity, more than ${c.divergeFactor}× its loss before training${bound}. ` +
+    `*Loss spikes*: stretches of consecutive steps whose training loss is non-finite or above ${c.spikeFactor}× the median of the previous ${c.spikeWindow} steps' (from step 10 on), summed over seeds; in brackets the seeds with any. ` +
+    `*Reached target*: the evaluation loss went below ${c.targetLoss} at some evaluation${baseline ? ` (${baseline})` : ''}. ` +
     `*Clipped*/*skipped*: share of all steps of all seeds that the controller clipped or skipped.`
   );
 }

@@ -3,6 +3,7 @@
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { Store } from '../db/store.ts';
+import { SqliteServerStore } from '../db/sqlite-server-store.ts';
 import { writeRunCsv } from '../export/write-run-csv.ts';
 import { watchForClosedPipe } from './closed-pipe.ts';
 import { UsageError, parseFlags } from './parse-flags.ts';
@@ -47,7 +48,7 @@ export async function run(args: string[]): Promise<number> {
     }
     const out = outPath ? createWriteStream(outPath) : process.stdout;
     const watch = watchForClosedPipe(out);
-    await writeRunCsv(store, row.rid, out);
+    await writeRunCsv(new SqliteServerStore(store), row.rid, out);
     if (outPath && !out.destroyed) {
       out.end();
       await finished(out).catch(() => {}); // an error here is in watch.error

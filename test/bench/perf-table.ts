@@ -94,9 +94,9 @@ await section('SDK overhead', async () => {
   row({ figure: 'SDK: gradientNorms (tfjs adapter)', ours: us(s.normMs), baseline: `${us(s.tfStepMs)} (same tfjs step)`, ratio: `${((s.normMs / s.tfStepMs) * 100).toFixed(2)} % of the step`, target: '' });
 });
 
-await section('query', () => {
+await section('query', async () => {
   const sizes = quick ? [10_000, 1_000_000] : [10_000, 1_000_000, 10_000_000];
-  const q = measureQueries(sizes, { log });
+  const q = await measureQueries(sizes, { log });
   const base = q.get(10_000)!;
   for (const n of sizes) {
     row({ figure: `query: points=1000 over a run of ${exp(n)} steps`, ours: us(q.get(n)!), baseline: n === 10_000 ? '(the baseline)' : `${us(base)} (same query, 1e4 steps)`, ratio: n === 10_000 ? '1x' : `${(q.get(n)! / base).toFixed(2)}x`, target: n === 10_000_000 ? '<= 2x of 1e4' : '' });

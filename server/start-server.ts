@@ -122,7 +122,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     headersTimeout: Math.min(10_000, Math.ceil(requestTimeoutMs / 3)),
     connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
   });
-  const io = new IoServer({ maxHttpBufferSize: MAX_BODY_BYTES * 2, serveClient: false, allowRequest: allowHandshake(hostGuard) });
+  // On PostgreSQL, other servers may share the database: their sockets share rooms through it.
+  const cluster = isPostgresUrl(db) ? (await import('./realtime/postgres-adapter.ts')).postgresAdapter(db) : null;
+  const io = new IoServer({
+    maxHttpBufferSize: MAX_BODY_BYTES * 2, serveClient: false, allowRequest: allowHandshake(hostGuard), ...(cluster ? { adapter: cluster.adapter } : {}),
+  });
   const ingestNs: IngestNamespace = io.of(INGEST_NAMESPACE);
   const liveNs: LiveNamespace = io.of(LIVE_NAMESPACE);
   const summarize = async (runId: string) => {
@@ -134,7 +138,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     metrics,
     activity,
     detectors: new RunDetectors(warmup, serverDetector),
-    live: new LiveBroadcaster(liveNs, summarize),
+    live: new LiveBroadcaster(liveNs, summarize, { clustered: cluster !== null }),
     replays: new SharedReplays(),
     replayQueue: new ReplayQueue(options.replays),
     pushPolicy: (runId, v) => ingestNs.to(runRoom(runId)).emit('policy', { runId, version: v.version, effectiveStep: v.effectiveStep, policy: v.policy }),
@@ -171,6 +175,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
     });
   } catch (err) {
+    io.close();
+    await cluster?.close();
     await store.close();
     throw err;
   }
@@ -198,6 +204,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           httpServer.closeAllConnections();
         });
         ctx.live.stop();
+        await cluster?.close();
         await store.close();
         log('closed %s', url);
       })();

@@ -17,7 +17,10 @@ export interface OpenedStore {
 }
 
 export async function openStore(db: string, { report }: { report?: FaultReporter } = {}): Promise<OpenedStore> {
-  if (isPostgresUrl(db)) throw new TypeError(`PostgreSQL stores are not supported yet: pass a SQLite file as --db, not ${db}`);
+  if (isPostgresUrl(db)) {
+    const { openPostgresStore } = await import('./postgres/pg-server-store.ts');
+    return { store: await openPostgresStore(db, report ? { report } : {}), warmup: null };
+  }
   const sync = openServerStore(db, report ? { report } : {});
   return {
     store: new SqliteServerStore(sync),

@@ -171,13 +171,13 @@ export class Run {
       error: (err) => this.#fail(err),
       settled: () => this.#checkIdle(),
     });
-    this.#watch = new ConnectionWatch(o.url, UNREACHABLE_AFTER_MS, (problem) => this.#unreachable(problem));
-    this.#conn = new Connection(o.url, o.token, o.reconnectDelayMaxMs, {
+    this.#watch = new ConnectionWatch(() => this.#conn.url, UNREACHABLE_AFTER_MS, (problem) => this.#unreachable(problem));
+    this.#conn = new Connection(o.urls, o.token, o.reconnectDelayMaxMs, {
       connected: () => {
         this.#watch.connected();
         // "Cannot reach the server" is no longer true; other errors stay until the next one.
         if (this.#lastErrorCode === 'UNREACHABLE') this.#lastError = this.#lastErrorCode = null;
-        this.#emit('connection', { connected: true, url: o.url });
+        this.#emit('connection', { connected: true, url: this.#conn.url });
         void this.#handshake(++this.#generation);
       },
       disconnected: () => {
@@ -187,7 +187,7 @@ export class Run {
         this.#stops.online = false;
         this.#outbox.disconnected();
         this.#watch.disconnected();
-        this.#emit('connection', { connected: false, url: o.url });
+        this.#emit('connection', { connected: false, url: this.#conn.url });
       },
       attemptFailed: (message) => this.#watch.attemptFailed(message),
       refused: (message) => this.#watch.refused(message),

@@ -54,7 +54,7 @@ export class LiveBroadcaster {
   /** Queues the newly stored steps (indices into `cols`) of a batch. */
   queueSteps(runId: string, cols: StepColumns, inserted: number[]): void {
     const p = this.#get(runId);
-    if ((this.#ns.adapter.rooms.get(runRoom(runId))?.size ?? 0) === 0) {
+    if (!this.#clustered && (this.#ns.adapter.rooms.get(runRoom(runId))?.size ?? 0) === 0) {
       this.#schedule(runId, p); // still announce the run's new counters
       return;
     }

@@ -55,9 +55,9 @@ export async function setupIngest(): Promise<IngestContenders> {
 }
 
 /** The SDK stand-in in its own process (server-bench-client.ts), driven over IPC. */
-async function startClient(): Promise<{ run(job: object): Promise<void>; close(): void }> {
+export async function startClient(): Promise<{ run(job: object): Promise<void>; close(): void }> {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'server-bench-client.ts');
-  const child: ChildProcess = fork(script, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(script, [], { execArgv: ['--conditions=gradpilot-source', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   type Reply = { ready?: boolean; done?: boolean; error?: string };
   let pending: { resolve(m: Reply): void; reject(e: Error): void } | null = null;
   child.on('message', (m) => pending?.resolve(m as Reply));

@@ -64,12 +64,12 @@ export class Outbox {
     this.#spill = spill;
   }
 
-  /** Records one step; returns true when that filled a batch (sealed, ready to send). */
+  /** Records one step (`time`: wall-clock ms, Date.now()); returns true when that filled a batch (sealed, ready to send). */
   record(
     step: number, gradNorm: number, loss: number | null | undefined, lr: number | null | undefined,
-    threshold: number | null, coef: number, action: Action, layers: Record<string, number> | null | undefined,
+    threshold: number | null, coef: number, action: Action, layers: Record<string, number> | null | undefined, time: number,
   ): boolean {
-    this.#builder.push(step, gradNorm, loss, lr, threshold, coef, action, layers);
+    this.#builder.push(step, gradNorm, loss, lr, threshold, coef, action, layers, time);
     if (this.#firstBuilt === null) this.#firstBuilt = step;
     this.#lastBuilt = step;
     if (!this.#builder.full) return false;

@@ -227,7 +227,7 @@ export class Run {
     this.#policies.beforeStep(step, this.#controller);
     const d = this.#controller.decide({ step, gradNorm, loss: loss ?? null });
     this.#lastStep = step;
-    if (this.rank === 0 && this.#outbox.record(step, gradNorm, loss, lr, d.threshold, d.coef, d.action, layers)) {
+    if (this.rank === 0 && this.#outbox.record(step, gradNorm, loss, lr, d.threshold, d.coef, d.action, layers, Date.now())) {
       this.#pump();
     }
     if (d.events.length > 0 && this.#listeners.event.size > 0) emitStepEvents(this.#listeners.event, d, loss ?? null);

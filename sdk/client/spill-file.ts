@@ -42,6 +42,8 @@ export function batchToJson(batch: ColumnarBatch): string {
     if (values) out[key] = column(values);
   }
   if (batch.action) out.action = batch.action;
+  // The step's own time, so that a batch delivered after an outage is not stamped on arrival.
+  if (batch.time) out.time = Array.from(batch.time);
   if (batch.layers) {
     const layers: Record<string, WireNumber[]> = {};
     for (const name in batch.layers) layers[name] = column(batch.layers[name]);

@@ -47,6 +47,7 @@ export class StepColumns {
   readonly #step: Float64Array;
   readonly #gradNorm: Float64Array;
   readonly #coef: Float64Array;
+  readonly #time: Float64Array;
   readonly #loss: NumberColumn;
   readonly #lr: NumberColumn;
   readonly #threshold: NumberColumn;
@@ -58,6 +59,7 @@ export class StepColumns {
     this.#step = new Float64Array(capacity);
     this.#gradNorm = new Float64Array(capacity);
     this.#coef = new Float64Array(capacity);
+    this.#time = new Float64Array(capacity);
     this.#loss = new NumberColumn(capacity);
     this.#lr = new NumberColumn(capacity);
     this.#threshold = new NumberColumn(capacity);
@@ -80,9 +82,11 @@ export class StepColumns {
     coef: number,
     action: Action,
     layers: Record<string, number> | null | undefined,
+    time: number,
   ): void {
     const i = this.#n++;
     this.#step[i] = step;
+    this.#time[i] = time;
     this.#gradNorm[i] = gradNorm;
     this.#coef[i] = coef;
     this.#loss.set(i, loss);
@@ -111,6 +115,8 @@ export class StepColumns {
       gradNorm: this.#gradNorm.slice(0, n),
       coef: this.#coef.slice(0, n),
       action: this.#action,
+      // Binary like the other full columns: 7 attachments with loss, lr and threshold (of 10).
+      time: this.#time.slice(0, n),
     };
     const loss = this.#loss.take(n);
     if (loss) batch.loss = loss;

@@ -13,6 +13,11 @@ export interface WireStep {
   coef?: WireNumber;
   action?: Action | null;
   layers?: Record<string, WireNumber>;
+  /**
+   * When the step happened: wall-clock milliseconds since the Unix epoch, as JS `Date.now()`
+   * gives (fractions allowed). Absent or null: the server's arrival time is stored instead.
+   */
+  time?: number | null;
 }
 
 /**
@@ -33,6 +38,11 @@ export interface ColumnarBatch {
   coef?: Float64Array | WireNumber[];
   action?: (Action | null)[];
   layers?: Record<string, Float64Array | WireNumber[]>;
+  /**
+   * Wall-clock time of each step, ms since the Unix epoch (`Date.now()`). SDKs before this
+   * column leave it out; the server then stores each step's arrival time (as for a null entry).
+   */
+  time?: Float64Array | (number | null)[];
 }
 
 export interface IngestResult {
@@ -114,6 +124,13 @@ export interface StepSeries {
   step: number[];
   /** Last step stored in each bucket. */
   lastStep: number[];
+  /**
+   * Wall-clock time (ms since the epoch) of each bucket's first step, i.e. of `step[i]`;
+   * null where the server has none (steps stored by a server before this column).
+   */
+  time: (number | null)[];
+  /** Wall-clock time of the run's first stored step (whatever the range), the origin of relative time. */
+  startTime: number | null;
   count: number[];
   /** Non-finite gradNorm values in each bucket: drawn as markers, never as gaps. */
   nonFinite: number[];
@@ -133,8 +150,10 @@ export interface LayerSeries {
   bucketSize: number;
   step: number[];
   names: string[];
-  /** max[layerIndex][bucketIndex] */
+  /** max[layerIndex][bucketIndex]: numbers and ±Infinity beat NaN, so a NaN shows only in nonFinite. */
   max: WireNumber[][];
+  /** nonFinite[layerIndex][bucketIndex]: the layer's NaN and ±Infinity norms in the bucket. */
+  nonFinite: number[][];
 }
 
 /** `POST /api/runs/:id/replay { policy, points? }` */

@@ -122,6 +122,8 @@ export interface LiveSteps {
   threshold: WireNumber[];
   coef: WireNumber[];
   action: (Decision['action'] | null)[];
+  /** Wall-clock time per step as stored (ms since the epoch; see ColumnarBatch.time). */
+  time: number[];
 }
 
 /** Client -> server on /live. */

@@ -80,6 +80,28 @@ export function parseName(value: unknown, field: string, { required = true } = {
   return value;
 }
 
+/** Earliest wall-clock time accepted (1973-03-03): a smaller one is almost surely seconds, not ms. */
+export const MIN_STEP_TIME = 1e11;
+/** Latest wall-clock time accepted: the largest a JS Date can hold (year 275760). */
+export const MAX_STEP_TIME = 8.64e15;
+
+/**
+ * A step's wall-clock time, ms since the Unix epoch; null (or absent) means "use the arrival
+ * time". Seconds (Python's time.time()) are the likely mistake, so they get their own message.
+ */
+export function parseStepTime(value: unknown, field: string): number | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'number' || !(value >= 0 && value <= MAX_STEP_TIME)) {
+    throw new ValidationError(
+      `Expected "${field}" to be a wall-clock time in milliseconds since the Unix epoch (a finite number, as Date.now() gives) or null, got ${describe(value)}`,
+    );
+  }
+  if (value < MIN_STEP_TIME) {
+    throw new ValidationError(`Expected "${field}" in milliseconds since the Unix epoch, got ${value}, which looks like seconds: send seconds × 1000`);
+  }
+  return value;
+}
+
 /** The numeric columns of a step, in storage order. */
 export const NUMERIC_COLUMNS = ['gradNorm', 'loss', 'lr', 'threshold', 'coef'] as const;
 export type NumericColumn = (typeof NUMERIC_COLUMNS)[number];
@@ -98,6 +120,8 @@ export interface StepColumns {
   action: ArrayLike<Action | null>;
   /** Layer name -> one norm (or null) per step. */
   layers: Map<string, ArrayLike<number | null>>;
+  /** Wall-clock time per step, ms since the epoch; null: not sent (ingest stores the arrival time). */
+  time: ArrayLike<number | null>;
 }
 
 /** StepColumns built up step by step. */
@@ -110,10 +134,11 @@ export interface StepArrays extends StepColumns {
   coef: (number | null)[];
   action: (Action | null)[];
   layers: Map<string, (number | null)[]>;
+  time: (number | null)[];
 }
 
 export function emptyColumns(): StepArrays {
-  return { step: [], gradNorm: [], loss: [], lr: [], threshold: [], coef: [], action: [], layers: new Map() };
+  return { step: [], gradNorm: [], loss: [], lr: [], threshold: [], coef: [], action: [], layers: new Map(), time: [] };
 }
 
 function checkBatchSize(n: number, field: string): void {
@@ -126,7 +151,7 @@ function checkLayerCount(n: number): void {
   if (n > MAX_LAYERS) throw new ValidationError(`Too many layer names: ${n}; at most ${MAX_LAYERS} per run`);
 }
 
-const STEP_KEYS = ['step', 'gradNorm', 'loss', 'lr', 'threshold', 'coef', 'action', 'layers'] as const;
+const STEP_KEYS = ['step', 'gradNorm', 'loss', 'lr', 'threshold', 'coef', 'action', 'layers', 'time'] as const;
 
 /** Validates the body of `POST /api/runs/:id/steps`: `{ steps: WireStep[] }`. */
 export function validateStepsBody(body: unknown): StepArrays {
@@ -150,6 +175,7 @@ export function validateStepsBody(body: unknown): StepArrays {
     out.threshold.push(parseWireNumber(s.threshold ?? null, `${where}.threshold`));
     out.coef.push(parseWireNumber(s.coef ?? null, `${where}.coef`));
     out.action.push(parseAction(s.action, `${where}.action`));
+    out.time.push(parseStepTime(s.time, `${where}.time`));
     if (s.layers !== undefined && s.layers !== null) {
       if (!isPlainObject(s.layers)) throw new ValidationError(`Expected "${where}.layers" to be an object { name: norm }, got ${describe(s.layers)}`);
       for (const [name, v] of Object.entries(s.layers)) {
@@ -205,7 +231,15 @@ function checkLength<T extends ArrayLike<number | null>>(values: T, field: strin
   return values;
 }
 
-const BATCH_KEYS = ['runId', 'seq', 'step', 'gradNorm', 'loss', 'lr', 'threshold', 'coef', 'action', 'layers'] as const;
+const BATCH_KEYS = ['runId', 'seq', 'step', 'gradNorm', 'loss', 'lr', 'threshold', 'coef', 'action', 'layers', 'time'] as const;
+
+/** The batch's time column, every entry checked; all null when an older SDK sent none. */
+function decodeTimeColumn(value: unknown, n: number): ArrayLike<number | null> {
+  if (value === undefined || value === null) return new Array<number | null>(n).fill(null);
+  const time = decodeColumn(value, 'time', n);
+  for (let i = 0; i < n; i++) parseStepTime(time[i], `time[${i}]`);
+  return time;
+}
 
 export interface ValidBatch {
   runId: string;
@@ -240,6 +274,7 @@ export function validateColumnarBatch(batch: unknown): ValidBatch {
     coef: optional('coef'),
     action: new Array<Action | null>(n).fill(null),
     layers: new Map(),
+    time: decodeTimeColumn(batch.time, n),
   };
   if (batch.action !== undefined && batch.action !== null) {
     if (!Array.isArray(batch.action)) throw new ValidationError(`Expected "action" to be an array of "apply" | "clip" | "skip" | null, got ${describe(batch.action)}`);

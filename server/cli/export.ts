@@ -13,8 +13,8 @@ import { UsageError, parseFlags } from './parse-flags.ts';
 
 const USAGE = `gradpilot export --run <id> [--db ./gradpilot.db] [--out file.csv]
 
-Writes the run's steps as CSV (step,gradNorm,loss,lr,threshold,coef,action, then one column
-per layer) to --out, or to stdout. --db defaults to GRADPILOT_DB or ./gradpilot.db.`;
+Writes the run's steps as CSV (step,gradNorm,loss,lr,threshold,coef,action,time, then one
+column per layer; time in ms since the epoch) to --out, or to stdout. --db defaults to GRADPILOT_DB or ./gradpilot.db.`;
 
 export async function run(args: string[]): Promise<number> {
   let runId: string;

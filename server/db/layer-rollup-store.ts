@@ -1,7 +1,8 @@
 // Rollups of per-layer norms: for each layer, level and bucket (same widths as the step
-// rollups), the first step and the max (numbers and ±Infinity beat NaN, NaN beats missing,
-// as in bucket-agg.ts). Kept up to date at ingest, so `/layers` over a long run reads
-// fewer than 8 rows per point and layer instead of every stored norm.
+// rollups), the first step, the max (numbers and ±Infinity beat NaN, NaN beats missing,
+// as in bucket-agg.ts) and the count of non-finite norms (NaN, ±Infinity), so that one NaN
+// among many numbers stays visible. Kept up to date at ingest, so `/layers` over a long run
+// reads fewer than 8 rows per point and layer instead of every stored norm.
 import { pickMax } from '../query/bucket-agg.ts';
 import type { Db } from './open-database.ts';
 import { HighestBuckets } from './highest-buckets.ts';
@@ -10,25 +11,32 @@ import { LEVEL_WIDTHS, TOP_LEVEL } from './rollup-store.ts';
 export interface LayerAgg {
   first: number;
   max: number | null;
+  nonFinite: number;
 }
 
-export function mergeLayer(map: Map<number, LayerAgg>, key: number, first: number, max: number | null): void {
+/** 1 for a NaN or ±Infinity norm, 0 for a number or a missing one. */
+export function nonFiniteCount(v: number | null): number {
+  return v !== null && !Number.isFinite(v) ? 1 : 0;
+}
+
+export function mergeLayer(map: Map<number, LayerAgg>, key: number, first: number, max: number | null, nonFinite: number): void {
   const a = map.get(key);
-  if (!a) map.set(key, { first, max });
+  if (!a) map.set(key, { first, max, nonFinite });
   else {
     if (first < a.first) a.first = first;
     a.max = pickMax(a.max, max);
+    a.nonFinite += nonFinite;
   }
 }
 
-/** A layer rollup row as a raw array: bucket, first step, max (NULL for NaN), NaN flag. */
-export type LayerRollupRow = [bucket: number, first: number, max: number | null, nan: number];
+/** A layer rollup row as a raw array: bucket, first step, max (NULL for NaN), NaN flag, non-finite count. */
+export type LayerRollupRow = [bucket: number, first: number, max: number | null, nan: number, nonFinite: number];
 type Row = LayerRollupRow;
 
 /** Merges layer rollup rows of `level` into `out`, keyed by output bucket of `width` steps. */
 export function mergeLayerRows(rows: readonly LayerRollupRow[], level: number, width: number, out: Map<number, LayerAgg>): void {
   const w = LEVEL_WIDTHS[level];
-  for (const [bucket, first, max, nan] of rows) mergeLayer(out, Math.floor((bucket * w) / width), first, nan ? Number.NaN : max);
+  for (const [bucket, first, max, nan, nonFinite] of rows) mergeLayer(out, Math.floor((bucket * w) / width), first, nan ? Number.NaN : max, nonFinite);
 }
 
 export class LayerRollupStore {
@@ -41,11 +49,11 @@ export class LayerRollupStore {
   readonly #highest: HighestBuckets<string>;
 
   constructor(db: Db) {
-    this.#get = db.prepare<[number, number, number, number], Row>('SELECT bucket, first_step, max, nan FROM layer_rollups WHERE rid = ? AND idx = ? AND level = ? AND bucket = ?').raw();
-    this.#put = db.prepare('INSERT OR REPLACE INTO layer_rollups (rid, idx, level, bucket, first_step, max, nan) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.#get = db.prepare<[number, number, number, number], Row>('SELECT bucket, first_step, max, nan, non_finite FROM layer_rollups WHERE rid = ? AND idx = ? AND level = ? AND bucket = ?').raw();
+    this.#put = db.prepare('INSERT OR REPLACE INTO layer_rollups (rid, idx, level, bucket, first_step, max, nan, non_finite) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.#range = db
       .prepare<[number, number, number, number, number], Row>(
-        'SELECT bucket, first_step, max, nan FROM layer_rollups WHERE rid = ? AND idx = ? AND level = ? AND bucket BETWEEN ? AND ? ORDER BY bucket',
+        'SELECT bucket, first_step, max, nan, non_finite FROM layer_rollups WHERE rid = ? AND idx = ? AND level = ? AND bucket BETWEEN ? AND ? ORDER BY bucket',
       )
       .raw();
     this.#deleteAfter = db.prepare('DELETE FROM layer_rollups WHERE rid = ? AND idx = ? AND level = ? AND bucket > ?');
@@ -59,7 +67,7 @@ export class LayerRollupStore {
 
   #write(rid: number, idx: number, level: number, bucket: number, a: LayerAgg): void {
     const isNaN = a.max !== null && Number.isNaN(a.max);
-    this.#put.run(rid, idx, level, bucket, a.first, isNaN ? null : a.max, isNaN ? 1 : 0);
+    this.#put.run(rid, idx, level, bucket, a.first, isNaN ? null : a.max, isNaN ? 1 : 0, a.nonFinite);
   }
 
   /** Merges new norms (aggregated per level-1 bucket) into every level. Call inside a transaction. */
@@ -70,9 +78,9 @@ export class LayerRollupStore {
       const next = new Map<number, LayerAgg>();
       const ratio = level < TOP_LEVEL ? LEVEL_WIDTHS[level + 1] / LEVEL_WIDTHS[level] : 0;
       for (const [bucket, a] of current) {
-        if (ratio) mergeLayer(next, Math.floor(bucket / ratio), a.first, a.max);
+        if (ratio) mergeLayer(next, Math.floor(bucket / ratio), a.first, a.max, a.nonFinite);
         const old = bucket > highest[level] ? undefined : this.#get.get(rid, idx, level, bucket);
-        if (old) mergeLayer(current, bucket, old[1], old[3] ? Number.NaN : old[2]);
+        if (old) mergeLayer(current, bucket, old[1], old[3] ? Number.NaN : old[2], old[4]);
         this.#write(rid, idx, level, bucket, current.get(bucket)!);
         if (bucket > highest[level]) highest[level] = bucket;
       }

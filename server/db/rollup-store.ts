@@ -17,11 +17,13 @@ export const ROLLUP_VALUE_COLUMNS = PREFIXES.flatMap((p) => [`${p}_min`, `${p}_m
 /**
  * A rollup row as a raw array (better-sqlite3 `.raw()`: no object per row, which matters
  * when a query reads thousands): bucket, count, non_finite, clipped, skipped, first_step,
- * last_step, then min/max/last of each column, then the NaN mask.
+ * last_step, then min/max/last of each column, the NaN mask, then first_time (added later,
+ * so it sits last: see ensure-columns.ts).
  */
 export type RollupRow = (number | null)[];
-export const ROLLUP_SELECTED = ['bucket', 'count', 'non_finite', 'clipped', 'skipped', 'first_step', 'last_step', ...ROLLUP_VALUE_COLUMNS, 'nan'].join(', ');
+export const ROLLUP_SELECTED = ['bucket', 'count', 'non_finite', 'clipped', 'skipped', 'first_step', 'last_step', ...ROLLUP_VALUE_COLUMNS, 'nan', 'first_time'].join(', ');
 const NAN_INDEX = 7 + ROLLUP_VALUE_COLUMNS.length;
+const FIRST_TIME_INDEX = NAN_INDEX + 1;
 
 export function rollupBucket(row: RollupRow): number {
   return row[0] as number;
@@ -45,6 +47,7 @@ export function rowToAgg(row: RollupRow): BucketAgg {
     skipped: row[4] as number,
     firstStep: row[5] as number,
     lastStep: row[6] as number,
+    firstTime: row[FIRST_TIME_INDEX],
     cols,
   };
 }
@@ -63,7 +66,10 @@ export function mergeRowInto(map: Map<number, BucketAgg>, key: number, row: Roll
   a.nonFinite += row[2] as number;
   a.clipped += row[3] as number;
   a.skipped += row[4] as number;
-  if ((row[5] as number) < a.firstStep) a.firstStep = row[5] as number;
+  if ((row[5] as number) < a.firstStep) {
+    a.firstStep = row[5] as number;
+    a.firstTime = row[FIRST_TIME_INDEX];
+  }
   if (later) a.lastStep = lastStep;
   for (let c = 0; c < COLUMN_COUNT; c++) {
     const i = 7 + c * 3;
@@ -88,7 +94,7 @@ export function aggToParams(rid: number, level: number, bucket: number, a: Bucke
       } else params.push(v);
     }
   }
-  params.push(nan);
+  params.push(nan, a.firstTime);
   return params;
 }
 
@@ -101,7 +107,7 @@ export class RollupStore {
   readonly #highest: HighestBuckets<number>;
 
   constructor(db: Db) {
-    const cols = ['rid', 'level', 'bucket', 'count', 'non_finite', 'clipped', 'skipped', 'first_step', 'last_step', ...ROLLUP_VALUE_COLUMNS, 'nan'];
+    const cols = ['rid', 'level', 'bucket', 'count', 'non_finite', 'clipped', 'skipped', 'first_step', 'last_step', ...ROLLUP_VALUE_COLUMNS, 'nan', 'first_time'];
     this.#get = db.prepare<[number, number, number], RollupRow>(`SELECT ${ROLLUP_SELECTED} FROM rollups WHERE rid = ? AND level = ? AND bucket = ?`).raw();
     this.#put = db.prepare(`INSERT OR REPLACE INTO rollups (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
     this.#range = db

@@ -23,7 +23,7 @@ export type Async<T> = {
 };
 
 export type RunsApi = Async<Pick<RunStore, 'byId' | 'byRid' | 'all' | 'page' | 'projects' | 'count'>>;
-export type StepsApi = Async<Pick<StepStore, 'layerNames' | 'rawRange' | 'rawRangeArrays' | 'countRange' | 'layerRange'>> & {
+export type StepsApi = Async<Pick<StepStore, 'layerNames' | 'rawRange' | 'rawRangeArrays' | 'countRange' | 'layerRange' | 'firstTime'>> & {
   /** Step rollup rows of one level with bucket in [b0, b1], in bucket order. */
   rollupRange(rid: number, level: number, b0: number, b1: number): Promise<RollupRow[]>;
   /** Layer rollup rows of one layer and level with bucket in [b0, b1], in bucket order. */

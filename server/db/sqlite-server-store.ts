@@ -51,7 +51,7 @@ export class SqliteServerStore implements ServerStore {
     this.label = store.file;
     const tx = <T>(fn: () => T): T => store.transaction(fn);
     this.runs = asyncView(store.runs, ['byId', 'byRid', 'all', 'page', 'projects', 'count']);
-    const steps = asyncView<Omit<StepsApi, 'rollupRange' | 'layerRollupRange'>>(store.steps, ['layerNames', 'rawRange', 'rawRangeArrays', 'countRange', 'layerRange']);
+    const steps = asyncView<Omit<StepsApi, 'rollupRange' | 'layerRollupRange'>>(store.steps, ['layerNames', 'rawRange', 'rawRangeArrays', 'countRange', 'layerRange', 'firstTime']);
     this.steps = {
       ...steps,
       rollupRange: async (rid, level, b0, b1) => store.steps.rollups.range(rid, level, b0, b1),

@@ -7,7 +7,7 @@ import type { Db } from './open-database.ts';
 import { type BucketAgg, addStep, aggOfStep, mergeAgg, pickMax } from '../query/bucket-agg.ts';
 import { decodeAction, decodeNaN, decodeValue, encodeAction, encodeNaN } from './step-codec.ts';
 import { LEVEL_WIDTHS, RollupStore } from './rollup-store.ts';
-import { type LayerAgg, LayerRollupStore, mergeLayer } from './layer-rollup-store.ts';
+import { type LayerAgg, LayerRollupStore, mergeLayer, nonFiniteCount } from './layer-rollup-store.ts';
 import { MultiRowInsert } from './multi-row-insert.ts';
 
 export interface RawStepRow {
@@ -19,6 +19,8 @@ export interface RawStepRow {
   coef: number | null;
   action: number | null;
   nan: number;
+  /** Wall-clock ms since the epoch; null for steps stored before the column existed. */
+  time: number | null;
 }
 
 export interface StoredStep {
@@ -26,6 +28,7 @@ export interface StoredStep {
   /** gradNorm, loss, lr, threshold, coef (NaN restored; null = missing). */
   values: (number | null)[];
   action: Action | null;
+  time: number | null;
 }
 
 export function decodeRow(r: RawStepRow): StoredStep {
@@ -40,6 +43,7 @@ export function decodeRow(r: RawStepRow): StoredStep {
       decodeValue(r.coef, m, 4),
     ],
     action: decodeAction(r.action),
+    time: r.time,
   };
 }
 
@@ -53,7 +57,8 @@ export interface InsertResult {
   maxStep: number | null;
 }
 
-const STEP_COLUMNS = 'step, grad_norm, loss, lr, threshold, coef, action, nan';
+// `time` last: rawRangeArrays rows keep their older indices (8 is the time).
+const STEP_COLUMNS = 'step, grad_norm, loss, lr, threshold, coef, action, nan, time';
 /** Rows per statement when a batch only appends (see multi-row-insert.ts). */
 const APPEND_ROWS = 32;
 
@@ -74,6 +79,7 @@ export class StepStore {
   readonly #appendSteps;
   readonly #appendLayers;
   readonly #lastStep;
+  readonly #firstTime;
   readonly #range;
   readonly #countRange;
   readonly #rangeArrays;
@@ -88,11 +94,12 @@ export class StepStore {
 
   constructor(db: Db) {
     this.rollups = new RollupStore(db);
-    this.#appendSteps = new MultiRowInsert(db, `INSERT INTO steps (rid, ${STEP_COLUMNS})`, 9, APPEND_ROWS);
+    this.#appendSteps = new MultiRowInsert(db, `INSERT INTO steps (rid, ${STEP_COLUMNS})`, 10, APPEND_ROWS);
     this.#appendLayers = new MultiRowInsert(db, 'INSERT INTO layer_norms (rid, idx, step, value, nan)', 5, APPEND_ROWS * 2);
     this.layerRollups = new LayerRollupStore(db);
-    this.#insert = db.prepare(`INSERT OR IGNORE INTO steps (rid, ${STEP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.#insert = db.prepare(`INSERT OR IGNORE INTO steps (rid, ${STEP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#lastStep = db.prepare<[number], { s: number | null }>('SELECT max(step) AS s FROM steps WHERE rid = ?');
+    this.#firstTime = db.prepare<[number], { t: number | null }>('SELECT time AS t FROM steps WHERE rid = ? ORDER BY step LIMIT 1');
     this.#range = db.prepare<[number, number, number, number], RawStepRow>(
       `SELECT ${STEP_COLUMNS} FROM steps WHERE rid = ? AND step BETWEEN ? AND ? ORDER BY step LIMIT ?`,
     );
@@ -161,6 +168,8 @@ export class StepStore {
       values[3] = cols.threshold[i];
       values[4] = cols.coef[i];
       const action = encodeAction(cols.action[i]);
+      // Missing only from callers that bypass ingest (which fills in the arrival time).
+      const time = cols.time[i] ?? null;
       const g = values[0];
       const nan = encodeNaN(values);
       if (appending) {
@@ -169,10 +178,11 @@ export class StepStore {
         for (let c = 0; c < 5; c++) append.add(values[c]);
         append.add(action);
         append.add(nan);
-      } else if (this.#insert.run(rid, step, values[0], values[1], values[2], values[3], values[4], action, nan).changes === 0) continue;
+        append.add(time);
+      } else if (this.#insert.run(rid, step, values[0], values[1], values[2], values[3], values[4], action, nan, time).changes === 0) continue;
       inserted.push(i);
       if (nan !== 0) decodeNaN(values, nan);
-      addStep(level1, Math.floor(step / w1), step, values, action);
+      addStep(level1, Math.floor(step / w1), step, values, action, time);
       if (action === 1) clipped++;
       else if (action === 2) skipped++;
       if (g !== null && !Number.isFinite(g)) nonFinite++;
@@ -196,7 +206,7 @@ export class StepStore {
             layers.add(isNaN ? null : v);
             layers.add(isNaN ? 1 : 0);
           } else this.#insertLayer.run(rid, idx, cols.step[i], isNaN ? null : v, isNaN ? 1 : 0);
-          mergeLayer(layer1, Math.floor(cols.step[i] / w1), cols.step[i], v);
+          mergeLayer(layer1, Math.floor(cols.step[i] / w1), cols.step[i], v, nonFiniteCount(v));
         }
         if (layer1.size > 0) this.layerRollups.addLevel1(rid, idx, layer1);
       }
@@ -233,10 +243,15 @@ export class StepStore {
 
   /**
    * Raw rows with step in [from, to] as arrays (step, gradNorm, loss, lr, threshold, coef,
-   * action code, NaN mask): no object per row, for queries that read thousands.
+   * action code, NaN mask, time): no object per row, for queries that read thousands.
    */
   rawRangeArrays(rid: number, from: number, to: number, limit = -1): (number | null)[][] {
     return this.#rangeArrays.all(rid, from, to, limit);
+  }
+
+  /** Wall-clock time of the run's first stored step (null: no steps, or stored without a time). */
+  firstTime(rid: number): number | null {
+    return this.#firstTime.get(rid)?.t ?? null;
   }
 
   /** Number of stored steps in [from, to], counting no further than `cap`. */
@@ -253,7 +268,7 @@ export class StepStore {
     let agg: BucketAgg | null = null;
     for (const r of this.rawRange(rid, from, to)) {
       const s = decodeRow(r);
-      const a = aggOfStep(s.step, s.values, r.action);
+      const a = aggOfStep(s.step, s.values, r.action, r.time);
       agg = agg ? mergeAgg(agg, a) : a;
     }
     return agg;
@@ -264,13 +279,14 @@ export class StepStore {
     let after = -1;
     for (;;) {
       const rows = this.rawRangeArrays(rid, after + 1, Number.MAX_SAFE_INTEGER, 50_000);
-      if (rows.length === 0) return;
+      // break, not return: the layer rollups below must be rebuilt too.
+      if (rows.length === 0) break;
       const level1 = new Map<number, BucketAgg>();
       const values: (number | null)[] = [null, null, null, null, null];
       for (const r of rows) {
         for (let c = 0; c < 5; c++) values[c] = r[c + 1];
         if (r[7] !== 0) decodeNaN(values, r[7] as number);
-        addStep(level1, Math.floor((r[0] as number) / LEVEL_WIDTHS[1]), r[0] as number, values, r[6]);
+        addStep(level1, Math.floor((r[0] as number) / LEVEL_WIDTHS[1]), r[0] as number, values, r[6], r[8]);
       }
       this.rollups.addLevel1(rid, level1);
       after = rows[rows.length - 1][0] as number;
@@ -278,7 +294,7 @@ export class StepStore {
     for (const idx of this.layerNames(rid).values()) {
       const layer1 = new Map<number, LayerAgg>();
       for (const { step, value } of this.layerRange(rid, idx, 0, Number.MAX_SAFE_INTEGER)) {
-        mergeLayer(layer1, Math.floor(step / LEVEL_WIDTHS[1]), step, value);
+        mergeLayer(layer1, Math.floor(step / LEVEL_WIDTHS[1]), step, value, nonFiniteCount(value));
       }
       if (layer1.size > 0) this.layerRollups.addLevel1(rid, idx, layer1);
     }
@@ -295,8 +311,11 @@ export class StepStore {
       this.layerRollups.truncateAfter(rid, idx, step, (from, to) => {
         let agg: LayerAgg | null = null;
         for (const { step: s, value } of this.layerRange(rid, idx, from, to)) {
-          if (agg === null) agg = { first: s, max: value };
-          else agg.max = pickMax(agg.max, value);
+          if (agg === null) agg = { first: s, max: value, nonFinite: nonFiniteCount(value) };
+          else {
+            agg.max = pickMax(agg.max, value);
+            agg.nonFinite += nonFiniteCount(value);
+          }
         }
         return agg;
       });

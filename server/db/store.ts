@@ -12,8 +12,8 @@ import { StepStore } from './step-store.ts';
 import { StopStore } from './stop-store.ts';
 import { WebhookStore } from './webhook-store.ts';
 
-/** Bump when LEVEL_WIDTHS or the rollup columns change. */
-export const ROLLUP_LAYOUT_VERSION = 3;
+/** Bump when LEVEL_WIDTHS or the rollup columns change (4: first_time, layer non_finite). */
+export const ROLLUP_LAYOUT_VERSION = 4;
 
 /** While unwritable, /api/health tries a write itself at most this often. */
 export const WRITE_RECHECK_MS = 1000;

@@ -9,7 +9,8 @@ import type { ServerStore } from '../db/server-store.ts';
 import { decodeRow } from '../db/step-store.ts';
 import { csvText } from './csv-text.ts';
 
-export const CSV_COLUMNS = ['step', 'gradNorm', 'loss', 'lr', 'threshold', 'coef', 'action'] as const;
+/** `time`: wall-clock ms since the epoch (empty for steps stored before the column). */
+export const CSV_COLUMNS = ['step', 'gradNorm', 'loss', 'lr', 'threshold', 'coef', 'action', 'time'] as const;
 const PAGE = 5000;
 
 /** Resolves when the stream drains, or closes (a client that went away must not hang us). */
@@ -38,6 +39,7 @@ async function csvPage(store: ServerStore, rid: number, layers: [string, number]
     let line = String(s.step);
     for (const v of s.values) line += ',' + formatCsvNumber(v);
     line += ',' + (s.action ?? ''); // apply | clip | skip, decoded from a number: never user text
+    line += ',' + formatCsvNumber(s.time);
     for (const m of layerValues) line += ',' + formatCsvNumber(m.get(s.step));
     chunk += line + '\r\n';
   }

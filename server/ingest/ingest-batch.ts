@@ -9,6 +9,7 @@ import type { RunRow } from '../db/run-store.ts';
 import type { IngestHooks } from '../db/server-store.ts';
 import type { Transport } from '../metrics.ts';
 import { assertLayerBudget } from './layer-budget.ts';
+import { withArrivalTime } from './arrival-time.ts';
 
 const log = createDebug('gradpilot:ingest');
 
@@ -23,10 +24,12 @@ function detectorHooks(ctx: ServerContext, run: RunRow, cols: StepColumns): Inge
   };
 }
 
-export async function ingestBatch(ctx: ServerContext, run: RunRow, cols: StepColumns, transport: Transport): Promise<IngestResult> {
+export async function ingestBatch(ctx: ServerContext, run: RunRow, sent: StepColumns, transport: Transport): Promise<IngestResult> {
   const { store, metrics } = ctx;
   const endTimer = metrics.ingestSeconds.startTimer({ transport });
-  const at = new Date().toISOString();
+  const now = Date.now();
+  const at = new Date(now).toISOString();
+  const cols = withArrivalTime(sent, now);
   if (cols.layers.size > 0) assertLayerBudget(await store.steps.layerNames(run.rid), cols.layers);
   const { inserted, duplicates, lastStep, events } = await store.ingest(run, cols, at, detectorHooks(ctx, run, cols));
   const accepted = inserted.length;

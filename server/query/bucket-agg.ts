@@ -5,6 +5,8 @@
 // Per numeric column: min and max over the values that are numbers (±Infinity included,
 // NaN and missing excluded); when there are none, NaN if any value was NaN, else null
 // (missing). `last` is the value at the bucket's last stored step, whatever it is.
+// `firstTime` is the wall-clock time of the bucket's first step (null: stored without one),
+// so a bucket sits on a time axis where its `firstStep` sits on the step axis.
 
 export const COLUMN_COUNT = 5; // gradNorm, loss, lr, threshold, coef
 
@@ -21,6 +23,7 @@ export interface BucketAgg {
   skipped: number;
   firstStep: number;
   lastStep: number;
+  firstTime: number | null;
   cols: ColumnAgg[];
 }
 
@@ -43,7 +46,7 @@ export function pickMax(a: number | null, b: number | null): number | null {
 }
 
 /** action code as stored: null, 0 apply, 1 clip, 2 skip. */
-export function aggOfStep(step: number, values: ArrayLike<number | null>, action: number | null): BucketAgg {
+export function aggOfStep(step: number, values: ArrayLike<number | null>, action: number | null, time: number | null): BucketAgg {
   const g = values[0];
   const cols: ColumnAgg[] = new Array(COLUMN_COUNT);
   for (let c = 0; c < COLUMN_COUNT; c++) {
@@ -57,6 +60,7 @@ export function aggOfStep(step: number, values: ArrayLike<number | null>, action
     skipped: action === 2 ? 1 : 0,
     firstStep: step,
     lastStep: step,
+    firstTime: time,
     cols,
   };
 }
@@ -65,10 +69,12 @@ export function aggOfStep(step: number, values: ArrayLike<number | null>, action
  * Adds one step to the aggregate under `key` in place (no per-step allocation: this runs for
  * every ingested step). Equivalent to mergeIntoMap(map, key, aggOfStep(...)).
  */
-export function addStep(map: Map<number, BucketAgg>, key: number, step: number, values: ArrayLike<number | null>, action: number | null): void {
+export function addStep(
+  map: Map<number, BucketAgg>, key: number, step: number, values: ArrayLike<number | null>, action: number | null, time: number | null,
+): void {
   const a = map.get(key);
   if (!a) {
-    map.set(key, aggOfStep(step, values, action));
+    map.set(key, aggOfStep(step, values, action, time));
     return;
   }
   const g = values[0];
@@ -76,7 +82,10 @@ export function addStep(map: Map<number, BucketAgg>, key: number, step: number, 
   if (g !== null && !Number.isFinite(g)) a.nonFinite++;
   if (action === 1) a.clipped++;
   else if (action === 2) a.skipped++;
-  if (step < a.firstStep) a.firstStep = step;
+  if (step < a.firstStep) {
+    a.firstStep = step;
+    a.firstTime = time;
+  }
   const later = step > a.lastStep;
   if (later) a.lastStep = step;
   for (let c = 0; c < COLUMN_COUNT; c++) {
@@ -99,7 +108,10 @@ export function mergeAgg(dst: BucketAgg, src: BucketAgg): BucketAgg {
   dst.nonFinite += src.nonFinite;
   dst.clipped += src.clipped;
   dst.skipped += src.skipped;
-  if (src.firstStep < dst.firstStep) dst.firstStep = src.firstStep;
+  if (src.firstStep < dst.firstStep) {
+    dst.firstStep = src.firstStep;
+    dst.firstTime = src.firstTime;
+  }
   for (let c = 0; c < COLUMN_COUNT; c++) {
     const d = dst.cols[c];
     const s = src.cols[c];

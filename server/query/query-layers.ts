@@ -3,14 +3,14 @@
 // norms only at the ragged ends.
 import type { LayerSeries } from '@gradpilot/sdk/protocol';
 import { type WireNumber, encodeNumber } from '@gradpilot/sdk/protocol';
-import { type LayerAgg, mergeLayer, mergeLayerRows } from '../db/layer-rollup-store.ts';
+import { type LayerAgg, mergeLayer, mergeLayerRows, nonFiniteCount } from '../db/layer-rollup-store.ts';
 import { LEVEL_WIDTHS } from '../db/rollup-store.ts';
 import type { StepsApi } from '../db/server-store.ts';
 import { planBuckets } from './bucket-plan.ts';
 
 export async function queryLayers(steps: StepsApi, rid: number, runId: string, from: number, to: number, points: number): Promise<LayerSeries> {
   const names = [...(await steps.layerNames(rid)).entries()].sort((a, b) => a[1] - b[1]);
-  const series: LayerSeries = { runId, bucketSize: 1, step: [], names: names.map((n) => n[0]), max: [] };
+  const series: LayerSeries = { runId, bucketSize: 1, step: [], names: names.map((n) => n[0]), max: [], nonFinite: [] };
   if (to < from || names.length === 0) return series;
   const raw = (await steps.countRange(rid, from, to, points + 1)) <= points;
   const plan = raw ? { level: 0, width: 1 } : planBuckets(from, to, points);
@@ -27,13 +27,14 @@ export async function queryLayers(steps: StepsApi, rid: number, runId: string, f
   const sorted = [...keys.keys()].sort((a, b) => a - b);
   series.step = sorted.map((k) => keys.get(k)!);
   series.max = perLayer.map((m) => sorted.map((k): WireNumber => encodeNumber(m.get(k)?.max ?? null)));
+  series.nonFinite = perLayer.map((m) => sorted.map((k) => m.get(k)?.nonFinite ?? 0));
   return series;
 }
 
 async function collect(steps: StepsApi, rid: number, idx: number, a: number, b: number, level: number, width: number, out: Map<number, LayerAgg>): Promise<void> {
   if (a > b) return;
   if (level === 0) {
-    for (const { step, value } of await steps.layerRange(rid, idx, a, b)) mergeLayer(out, Math.floor(step / width), step, value);
+    for (const { step, value } of await steps.layerRange(rid, idx, a, b)) mergeLayer(out, Math.floor(step / width), step, value, nonFiniteCount(value));
     return;
   }
   const w = LEVEL_WIDTHS[level];

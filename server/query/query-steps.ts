@@ -1,5 +1,5 @@
 // `GET /api/runs/:id/steps`: raw rows when the range holds at most `points` steps, else
-// buckets (min, max, last per column) from the rollups.
+// buckets (min, max, last per column) from the rollups. A bucket's time is its first step's.
 import type { BucketColumn, StepSeries } from '@gradpilot/sdk/protocol';
 import { type WireNumber, encodeNumber } from '@gradpilot/sdk/protocol';
 import type { StepsApi } from '../db/server-store.ts';
@@ -21,6 +21,8 @@ export async function querySteps(steps: StepsApi, rid: number, runId: string, fr
     bucketSize: 1,
     step: [],
     lastStep: [],
+    time: [],
+    startTime: await steps.firstTime(rid),
     count: [],
     nonFinite: [],
     clipped: [],
@@ -37,6 +39,7 @@ export async function querySteps(steps: StepsApi, rid: number, runId: string, fr
       const s = decodeRow(r);
       series.step.push(s.step);
       series.lastStep.push(s.step);
+      series.time.push(s.time);
       series.count.push(1);
       const g = s.values[0];
       series.nonFinite.push(g !== null && !Number.isFinite(g) ? 1 : 0);
@@ -59,6 +62,7 @@ export async function querySteps(steps: StepsApi, rid: number, runId: string, fr
     const b = buckets.get(k)!;
     series.step.push(b.firstStep);
     series.lastStep.push(b.lastStep);
+    series.time.push(b.firstTime);
     series.count.push(b.count);
     series.nonFinite.push(b.nonFinite);
     series.clipped.push(b.clipped);

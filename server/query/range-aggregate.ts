@@ -21,7 +21,7 @@ async function collect(steps: StepsApi, rid: number, a: number, b: number, level
       for (let c = 0; c < 5; c++) values[c] = r[c + 1];
       const nan = r[7] as number;
       if (nan !== 0) decodeNaN(values, nan);
-      addStep(out, Math.floor(step / width), step, values, r[6]);
+      addStep(out, Math.floor(step / width), step, values, r[6], r[8]);
     }
     return;
   }

@@ -58,7 +58,7 @@ export class LiveBroadcaster {
       this.#schedule(runId, p); // still announce the run's new counters
       return;
     }
-    const s = (p.steps ??= { runId, step: [], gradNorm: [], loss: [], lr: [], threshold: [], coef: [], action: [] });
+    const s = (p.steps ??= { runId, step: [], gradNorm: [], loss: [], lr: [], threshold: [], coef: [], action: [], time: [] });
     for (const i of inserted) {
       s.step.push(cols.step[i]);
       s.gradNorm.push(encodeNumber(cols.gradNorm[i]));
@@ -67,6 +67,7 @@ export class LiveBroadcaster {
       s.threshold.push(encodeNumber(cols.threshold[i]));
       s.coef.push(encodeNumber(cols.coef[i]));
       s.action.push(cols.action[i]);
+      s.time.push(cols.time[i] ?? Date.now());
     }
     this.#schedule(runId, p);
   }

@@ -50,7 +50,7 @@ async function run(job: Job): Promise<void> {
   }
   for (let seq = 0; seq < batches; seq++) {
     const b = makeBatch(job.start + seq * BATCH);
-    const steps = Array.from(b.step, (s, i) => ({ step: s, gradNorm: b.gradNorm[i], loss: b.loss[i], lr: b.lr[i], threshold: b.threshold[i], coef: b.coef[i], action: b.action[i] }));
+    const steps = Array.from(b.step, (s, i) => ({ step: s, gradNorm: b.gradNorm[i], loss: b.loss[i], lr: b.lr[i], threshold: b.threshold[i], coef: b.coef[i], action: b.action[i], time: b.time[i] }));
     const res = await fetch(`${job.url}/api/runs/${job.runId}/steps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ steps }) });
     if (!res.ok) throw new Error(await res.text());
   }

@@ -14,8 +14,14 @@ export function tempDir(prefix: string): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** One batch of steps starting at `start`: realistic values (norm, loss, lr, threshold, coef, action). */
-export function makeBatch(start: number, n = BATCH): { step: Float64Array; gradNorm: Float64Array; loss: Float64Array; lr: Float64Array; threshold: Float64Array; coef: Float64Array; action: ('apply' | 'clip')[] } {
+/** The wall-clock time of step 0 in the benchmarks' runs (ms); a step every 10 ms after it. */
+export const BENCH_T0 = 1_764_590_400_000;
+
+/** One batch of steps starting at `start`: realistic values (norm, loss, lr, threshold, coef, action, time). */
+export function makeBatch(start: number, n = BATCH): {
+  step: Float64Array; gradNorm: Float64Array; loss: Float64Array; lr: Float64Array; threshold: Float64Array; coef: Float64Array; action: ('apply' | 'clip')[];
+  time: Float64Array;
+} {
   const step = new Float64Array(n);
   const gradNorm = new Float64Array(n);
   const loss = new Float64Array(n);
@@ -23,9 +29,11 @@ export function makeBatch(start: number, n = BATCH): { step: Float64Array; gradN
   const threshold = new Float64Array(n);
   const coef = new Float64Array(n);
   const action: ('apply' | 'clip')[] = new Array(n);
+  const time = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const s = start + i;
     step[i] = s;
+    time[i] = BENCH_T0 + s * 10;
     gradNorm[i] = 1 + Math.sin(s / 100) * 0.5 + (s % 997 === 0 ? 20 : 0);
     loss[i] = 2 / (1 + s / 1000);
     lr[i] = 1e-3;
@@ -33,7 +41,7 @@ export function makeBatch(start: number, n = BATCH): { step: Float64Array; gradN
     coef[i] = gradNorm[i] > 1.4 ? 1.4 / (gradNorm[i] + 1e-6) : 1;
     action[i] = gradNorm[i] > 1.4 ? 'clip' : 'apply';
   }
-  return { step, gradNorm, loss, lr, threshold, coef, action };
+  return { step, gradNorm, loss, lr, threshold, coef, action, time };
 }
 
 export function toColumns(b: ReturnType<typeof makeBatch>): StepColumns {
@@ -45,6 +53,7 @@ export function toColumns(b: ReturnType<typeof makeBatch>): StepColumns {
   cols.threshold = Array.from(b.threshold);
   cols.coef = Array.from(b.coef);
   cols.action = b.action.slice();
+  cols.time = Array.from(b.time);
   return cols;
 }
 

@@ -12,7 +12,7 @@ import { emaOverSteps } from '../../client/src/smoothing.ts';
 import { alignWhatIf, appendLive, floorIndex, fromStepSeries } from '../../client/src/series.ts';
 import { describeAcks, describePolicy } from '../../client/src/views/policy-panel.ts';
 import { suggestCap, warmupWithoutThreshold } from '../../client/src/views/warmup-warning.ts';
-import type { PolicyVersion, StepSeries } from '../../sdk/protocol/api-types.ts';
+import type { LayerSeries, PolicyVersion, StepSeries } from '../../sdk/protocol/api-types.ts';
 import type { WireNumber } from '../../sdk/protocol/wire-number.ts';
 
 function col(values: WireNumber[]) {
@@ -28,6 +28,8 @@ function rawSeries(norms: WireNumber[]): StepSeries {
     bucketSize: 1,
     step,
     lastStep: step,
+    time: step.map((i) => 1_764_590_400_000 + i * 1000),
+    startTime: 1_764_590_400_000,
     count: step.map(() => 1),
     nonFinite: norms.map((n) => (typeof n === 'string' ? 1 : 0)),
     clipped: step.map(() => 0),
@@ -87,6 +89,7 @@ describe('series decoding', () => {
         threshold: [2, 2, 2, 2],
         coef: [1, 0, 0.6, 0.5],
         action: ['clip', 'skip', 'clip', 'clip'],
+        time: [1, 2, 3, 9].map((i) => 1_764_590_400_000 + i * 1000),
       },
       3,
     );
@@ -188,35 +191,42 @@ describe('clipped fraction', () => {
   });
 });
 
+/** Layer series with the non-finite counts raw rows would have (1 where the max is not a number). */
+function layerSeries(s: Omit<LayerSeries, 'nonFinite'>): LayerSeries {
+  return { ...s, nonFinite: s.max.map((row) => row.map((v) => (typeof v === 'string' ? 1 : 0))) };
+}
+
 describe('per-layer heatmap', () => {
   it('should name the layer whose norm jumped first relative to its own median', () => {
-    const grid = toGrid({
-      runId: 'r',
-      bucketSize: 10,
-      step: [0, 10, 20, 30, 40],
-      names: ['a', 'b', 'c'],
-      max: [
-        [1, 1, 1, 50, 1],
-        [100, 100, 800, 100, 100],
-        [1, 1, 1, 1, 1],
-      ],
-    });
+    const grid = toGrid(
+      layerSeries({
+        runId: 'r',
+        bucketSize: 10,
+        step: [0, 10, 20, 30, 40],
+        names: ['a', 'b', 'c'],
+        max: [
+          [1, 1, 1, 50, 1],
+          [100, 100, 800, 100, 100],
+          [1, 1, 1, 1, 1],
+        ],
+      }),
+    );
     expect(grid.median).toEqual([1, 100, 1]);
     expect(firstSpike(grid)).toEqual({ layer: 1, bucket: 2, step: 20, ratio: 8 });
   });
 
   it('should count a non-finite layer norm as a spike and report none for a calm range', () => {
-    const nan = toGrid({ runId: 'r', bucketSize: 1, step: [0, 1], names: ['a', 'b'], max: [[1, 1], ['NaN', 1]] });
+    const nan = toGrid(layerSeries({ runId: 'r', bucketSize: 1, step: [0, 1], names: ['a', 'b'], max: [[1, 1], ['NaN', 1]] }));
     expect(firstSpike(nan)).toMatchObject({ layer: 1, step: 0 });
-    const calm = toGrid({ runId: 'r', bucketSize: 1, step: [0, 1], names: ['a'], max: [[1, 2]] });
+    const calm = toGrid(layerSeries({ runId: 'r', bucketSize: 1, step: [0, 1], names: ['a'], max: [[1, 2]] }));
     expect(firstSpike(calm)).toBeNull();
   });
 
   it('should not name the start of training as the first spike, but still a NaN there', () => {
-    const grid = toGrid({ runId: 'r', bucketSize: 10, step: [0, 10, 20, 30, 40], names: ['a', 'b'], max: [[50, 1, 1, 1, 1], [1, 1, 1, 9, 1]] });
+    const grid = toGrid(layerSeries({ runId: 'r', bucketSize: 10, step: [0, 10, 20, 30, 40], names: ['a', 'b'], max: [[50, 1, 1, 1, 1], [1, 1, 1, 9, 1]] }));
     expect(firstSpike(grid)).toMatchObject({ layer: 0, step: 0 });
     expect(firstSpike(grid, 20)).toMatchObject({ layer: 1, step: 30 });
-    const nan = toGrid({ runId: 'r', bucketSize: 10, step: [0, 10], names: ['a'], max: [['NaN', 1]] });
+    const nan = toGrid(layerSeries({ runId: 'r', bucketSize: 10, step: [0, 10], names: ['a'], max: [['NaN', 1]] }));
     expect(firstSpike(nan, 20)).toMatchObject({ layer: 0, step: 0 });
     expect([startToIgnore(null), startToIgnore(999), startToIgnore(1_000_000)]).toEqual([20, 20, 20_000]);
   });

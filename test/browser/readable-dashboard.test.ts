@@ -285,7 +285,7 @@ describe('run page', () => {
     const href = await page.locator(tid(TID.csvLink)).getAttribute('href');
     const csv = await (await fetch(`${server.url}${href}`)).text();
     const lines = csv.trim().split('\r\n');
-    expect(lines[0]).toBe('step,gradNorm,loss,lr,threshold,coef,action');
+    expect(lines[0]).toBe('step,gradNorm,loss,lr,threshold,coef,action,time');
     expect(lines).toHaveLength(302);
 
     // A what-if result, then a bad request: the old table and overlay go with the error.

@@ -118,7 +118,8 @@ def stored_steps(url: str, run_id: str) -> dict:
     """Every stored step of a run, raw rows (at most 100000)."""
     s = get_json(f"{url}/api/runs/{run_id}/steps?points=100000")
     assert s["bucketSize"] == 1, f"expected raw rows, got buckets of {s['bucketSize']}"
-    return {"step": s["step"], **{k: [decode(v) for v in s[k]["last"]] for k in ("gradNorm", "loss", "lr", "threshold", "coef")}}
+    return {"step": s["step"], "time": s["time"],
+            **{k: [decode(v) for v in s[k]["last"]] for k in ("gradNorm", "loss", "lr", "threshold", "coef")}}
 
 
 def exported_rows(url: str, run_id: str) -> list[dict]:

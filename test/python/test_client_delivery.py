@@ -31,8 +31,11 @@ def test_should_keep_steps_while_the_server_is_away_and_deliver_them_when_it_app
                              flush_interval=0.02, reconnect_delay_max=0.1)
     runs.extend([spilled, bounded])
     assert time.monotonic() - started < 1.0  # init did not wait for the server
+    observed = []  # wall-clock ms just before and after each observe
     for s in range(100):
+        before = time.time() * 1000
         d = spilled.observe(s, norm(s), loss=1 / (s + 1))
+        observed.append((before, time.time() * 1000))
         if math.isfinite(norm(s)):
             assert d.threshold == 0.5 and d.action == "clip"
         bounded.observe(s, norm(s))
@@ -41,10 +44,13 @@ def test_should_keep_steps_while_the_server_is_away_and_deliver_them_when_it_app
     assert spilled.status()["spilled"] > 0 and spilled.status()["undelivered"] == 100
     assert bounded.status()["dropped"] >= 100 - 32 - 8  # at most max_memory_steps kept, plus the batch being built
 
+    back = time.time() * 1000
     own_server.start()
     assert spilled.flush(timeout=15) and bounded.flush(timeout=15)
     stored = stored_steps(url, spilled.id)
     assert stored["step"] == list(range(100))
+    # Each step keeps the time it was observed (through the spill file), not its late arrival.
+    assert all(lo <= t <= hi < back for t, (lo, hi) in zip(stored["time"], observed))
     assert all(same(stored["gradNorm"][s], norm(s)) for s in range(100))
     assert all(stored["loss"][s] == 1 / (s + 1) for s in range(100))
     summary = get_json(f"{url}/api/runs/{spilled.id}")

@@ -17,6 +17,7 @@ from gradpilot.client.spill_file import SpillFile, batch_to_json, find_orphan_sp
 from gradpilot.client.step_columns import StepColumns, float64_values
 
 PID = 4_000_000  # no such process: its files are orphans
+T0 = 1_764_590_400_000.0  # a wall-clock time (ms) to give the steps
 
 
 def header(run_id: str, pid: int = PID) -> dict:
@@ -26,7 +27,7 @@ def header(run_id: str, pid: int = PID) -> dict:
 def batch(run_id: str = "r", first: int = 0) -> dict:
     columns = StepColumns(4)
     for s, g in zip(range(first, first + 4), [1.5, math.nan, math.inf, -math.inf]):
-        columns.push(s, g, None if s % 2 else 0.25, None, 1.0, 0.5, "clip", {"w": g, "b": 2.0} if s else {"b": 3.0})
+        columns.push(s, g, None if s % 2 else 0.25, None, 1.0, 0.5, "clip", {"w": g, "b": 2.0} if s else {"b": 3.0}, T0 + s)
     return columns.take(run_id, first // 4)
 
 
@@ -39,7 +40,8 @@ def test_should_write_the_ts_sdk_format_and_read_it_back_exactly(spill_dir):
     lines = open(path).read().splitlines()
     assert json.loads(lines[0]) == header("r")
     line = json.loads(lines[1])
-    assert list(line) == ["runId", "seq", "step", "gradNorm", "loss", "threshold", "coef", "action", "layers"]
+    assert list(line) == ["runId", "seq", "step", "gradNorm", "loss", "threshold", "coef", "action", "time", "layers"]
+    assert line["time"] == [T0, T0 + 1, T0 + 2, T0 + 3]  # the steps' own times, not the delivery's
     assert line["step"] == [0, 1, 2, 3] and line["loss"] == [0.25, None, 0.25, None] and line["coef"] == [0.5] * 4
     assert line["layers"] == {"b": [3.0, 2.0, 2.0, 2.0], "w": [None, "NaN", "Infinity", "-Infinity"]}
     _, batches = read_spill(path)
@@ -68,7 +70,7 @@ def test_should_keep_the_folder_private_and_never_write_through_a_symlink(spill_
     outbox = Outbox("r", 4, 100, SpillFile(linked, header("r")))
     outbox.away = True
     for s in range(8):
-        outbox.record(s, 1.0, None, None, None, 1.0, "apply", None)
+        outbox.record(s, 1.0, None, None, None, 1.0, "apply", None, T0 + s)
     assert isinstance(outbox.spill_error, OSError)  # a symlinked folder is refused...
     assert outbox.counts()["undelivered"] == 8 and outbox.counts()["spilled"] == 0  # ...and the steps stay in memory
     assert os.listdir(tmp_path) == ["victim"]

@@ -74,15 +74,25 @@ describe('delivery', () => {
       batchSize: 8, flushIntervalMs: 20, reconnectDelayMaxMs: 100, spillDir: spillDir(),
     }));
     expect(Date.now() - started).toBeLessThan(1000); // init did not wait for the server
+    const observed: [number, number][] = []; // Date.now() just before and after each observe
     for (let s = 0; s < 50; s++) {
+      const before = Date.now();
       const d = run.observe(s, { gradNorm: norm(s) });
+      observed.push([before, Date.now()]);
       if (Number.isFinite(norm(s))) expect(d.threshold).toBe(0.5);
       await yieldToEventLoop();
     }
     expect(run.status()).toMatchObject({ ready: false, delivered: 0, undelivered: 50 });
+    const back = Date.now();
     await srv.start();
     expect(await run.flush({ timeoutMs: 10_000 })).toBe(true);
-    expectExactly(await storedSteps(srv.url, run.id), 50);
+    const stored = await storedSteps(srv.url, run.id);
+    expectExactly(stored, 50);
+    // Each step keeps the time it was observed, not its late arrival.
+    stored.time.forEach((t, s) => {
+      expect(t).toBeGreaterThanOrEqual(observed[s][0]);
+      expect(t).toBeLessThanOrEqual(Math.min(observed[s][1], back));
+    });
     const s = await summary(srv.url, run.id);
     expect(s).toMatchObject({ name: 'late-server', project: 'sdk-tests', steps: 50 });
     expect(s.policy.policy).toMatchObject({ kind: 'percentile', p: 10, maxNorm: 0.5 });

@@ -24,6 +24,8 @@ export interface StoredSteps {
   loss: (number | null)[];
   threshold: (number | null)[];
   coef: (number | null)[];
+  /** Wall-clock ms per step as stored. */
+  time: (number | null)[];
 }
 
 /** Every stored step of a run, raw (the range must hold at most 100000 steps). */
@@ -37,6 +39,7 @@ export async function storedSteps(url: string, runId: string): Promise<StoredSte
     loss: s.loss.last.map(dec),
     threshold: s.threshold.last.map(dec),
     coef: s.coef.last.map(dec),
+    time: s.time,
   };
 }
 

@@ -17,6 +17,9 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
+/** A wall-clock time (ms) to give the steps. */
+const T0 = 1_764_590_400_000;
+
 function header(id: string, pid = process.pid) {
   return { gradpilot: 1 as const, pid, run: { id, name: id, project: null, config: null, policy: null } };
 }
@@ -24,14 +27,16 @@ function header(id: string, pid = process.pid) {
 describe('StepColumns', () => {
   it('should send complete numeric columns as Float64Array, keeping NaN and ±Infinity bit for bit', () => {
     const c = new StepColumns(4);
-    c.push(0, Number.NaN, 1, 0.1, 2, 1, 'apply', null);
-    c.push(1, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0.1, 2, 0, 'skip', null);
+    c.push(0, Number.NaN, 1, 0.1, 2, 1, 'apply', null, T0 + 0);
+    c.push(1, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0.1, 2, 0, 'skip', null, T0 + 1);
     const b = c.take('r', 7);
     expect(b.seq).toBe(7);
     expect(b.gradNorm).toBeInstanceOf(Float64Array);
     expect(Array.from(b.gradNorm as Float64Array)).toEqual([Number.NaN, Number.POSITIVE_INFINITY]);
     expect(Array.from(b.loss as Float64Array)).toEqual([1, Number.NEGATIVE_INFINITY]);
     expect(b.action).toEqual(['apply', 'skip']);
+    expect(b.time).toBeInstanceOf(Float64Array);
+    expect(Array.from(b.time!)).toEqual([T0, T0 + 1]);
     expect(c.length).toBe(0);
   });
 
@@ -39,18 +44,18 @@ describe('StepColumns', () => {
     const c = new StepColumns(2);
     const layers: Record<string, number> = {};
     for (let i = 0; i < 20; i++) layers[`layer${i}`] = i === 3 ? Number.NaN : i;
-    c.push(0, 1, 1, 1, 1, 1, 'apply', layers);
+    c.push(0, 1, 1, 1, 1, 1, 'apply', layers, T0 + 0);
     const b = c.take('r', 0);
     const binary = Object.values(b).filter((v) => v instanceof Float64Array).length;
-    expect(binary).toBeLessThanOrEqual(6);
+    expect(binary).toBeLessThanOrEqual(7);
     expect(b.layers!.layer3).toEqual(['NaN']);
     expect(b.layers!.layer7).toEqual([7]);
   });
 
   it('should send a column with gaps as wire numbers with null for missing, and omit an empty one', () => {
     const c = new StepColumns(4);
-    c.push(0, 1, Number.NaN, null, null, 1, 'apply', { a: 1 });
-    c.push(1, 2, null, null, 3, 1, 'apply', { b: Number.POSITIVE_INFINITY });
+    c.push(0, 1, Number.NaN, null, null, 1, 'apply', { a: 1 }, T0 + 0);
+    c.push(1, 2, null, null, 3, 1, 'apply', { b: Number.POSITIVE_INFINITY }, T0 + 1);
     const b = c.take('r', 0);
     expect(b.loss).toEqual(['NaN', null]);
     expect(b.lr).toBeUndefined();
@@ -67,8 +72,8 @@ describe('SpillFile', () => {
     const d = dir();
     const f = new SpillFile(d, header('run1'));
     const c = new StepColumns(3);
-    c.push(5, Number.NaN, -0.5, null, 1e-300, 0.25, 'clip', { w: Number.NEGATIVE_INFINITY });
-    c.push(6, 1.7976931348623157e308, 0.1 + 0.2, null, null, 1, 'apply', { w: 2 });
+    c.push(5, Number.NaN, -0.5, null, 1e-300, 0.25, 'clip', { w: Number.NEGATIVE_INFINITY }, T0 + 5);
+    c.push(6, 1.7976931348623157e308, 0.1 + 0.2, null, null, 1, 'apply', { w: 2 }, T0 + 6);
     const ref = f.append(c.take('run1', 3));
     const back = f.read(ref);
     expect(back.step).toEqual([5, 6]);
@@ -76,8 +81,9 @@ describe('SpillFile', () => {
     expect(back.loss).toEqual([-0.5, 0.1 + 0.2]);
     expect(back.threshold).toEqual([1e-300, null]);
     expect(back.layers).toEqual({ w: ['-Infinity', 2] });
+    expect(back.time).toEqual([T0 + 5, T0 + 6]); // the steps' own times, not the delivery's
     f.reset();
-    c.push(7, 1, null, null, null, 1, 'apply', null);
+    c.push(7, 1, null, null, null, 1, 'apply', null, T0 + 7);
     const ref2 = f.append(c.take('run1', 4));
     expect(f.read(ref2).step).toEqual([7]);
     expect(readSpill(f.path).batches.map((b) => b.seq)).toEqual([4]);
@@ -89,7 +95,7 @@ describe('SpillFile', () => {
     const d = dir();
     const mine = new SpillFile(d, header('run1'));
     const c = new StepColumns(2);
-    c.push(0, 1, null, null, null, 1, 'apply', null);
+    c.push(0, 1, null, null, null, 1, 'apply', null, T0 + 0);
     mine.append(c.take('run1', 0));
     // A process that cannot exist (pid far above pid_max) left a file, torn mid-line.
     const deadPath = path.join(d, 'run1.99999999.spill.jsonl');
@@ -108,7 +114,7 @@ describe('SpillFile', () => {
 
 describe('Outbox', () => {
   function fill(o: Outbox, from: number, n: number): void {
-    for (let s = from; s < from + n; s++) o.record(s, s, null, null, null, 1, 'apply', null);
+    for (let s = from; s < from + n; s++) o.record(s, s, null, null, null, 1, 'apply', null, T0 + s);
   }
 
   it('should hand out batches in order, at most `limit` in flight, and resend after a disconnect', () => {

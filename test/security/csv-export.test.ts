@@ -21,7 +21,7 @@ const LAYERS: [name: string, cell: string][] = [
   ['fc1.weight', 'fc1.weight'],
   ['a,"b"', '"a,""b"""'],
 ];
-const HEADER = `step,gradNorm,loss,lr,threshold,coef,action,${LAYERS.map(([, cell]) => cell).join(',')}`;
+const HEADER = `step,gradNorm,loss,lr,threshold,coef,action,time,${LAYERS.map(([, cell]) => cell).join(',')}`;
 const STEPS = 20_000; // ~500 kB of CSV: more than a pipe holds, so the reader's exit is felt
 
 describe('CSV export', () => {
@@ -33,7 +33,7 @@ describe('CSV export', () => {
     const created = await fetch(`${server.url}/api/runs`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'csv' }) });
     runId = ((await created.json()) as { id: string }).id;
     const layers = Object.fromEntries(LAYERS.map(([name], i) => [name, i + 1]));
-    const steps = Array.from({ length: STEPS }, (_, step) => ({ step, gradNorm: 1 + (step % 7), loss: -1.5, ...(step === 0 ? { layers, loss: '-Infinity' } : {}) }));
+    const steps = Array.from({ length: STEPS }, (_, step) => ({ step, gradNorm: 1 + (step % 7), loss: -1.5, time: 1764590400000 + step, ...(step === 0 ? { layers, loss: '-Infinity' } : {}) }));
     const posted = await fetch(`${server.url}/api/runs/${runId}/steps`, { method: 'POST', headers: json, body: JSON.stringify({ steps }) });
     expect(posted.status).toBe(200);
   });
@@ -52,8 +52,8 @@ describe('CSV export', () => {
     expect(res.status).toBe(200);
     const lines = (await res.text()).split('\r\n');
     expect(lines[0]).toBe(HEADER);
-    expect(lines[1]).toBe('0,1,-Infinity,,,,,1,2,3,4,5,6,7,8');
-    expect(lines[2]).toBe('1,2,-1.5,,,,,,,,,,,,');
+    expect(lines[1]).toBe('0,1,-Infinity,,,,,1764590400000,1,2,3,4,5,6,7,8');
+    expect(lines[2]).toBe('1,2,-1.5,,,,,1764590400001,,,,,,,,');
     expect(lines).toHaveLength(STEPS + 2);
   });
 

@@ -36,6 +36,10 @@ describe('per-layer norms', () => {
         [1, 1, 1, 'NaN', 1, 1],
         [0.5, 0.5, 0.5, 0.5, 0.5, 0.5],
       ],
+      nonFinite: [
+        [0, 0, 0, 1, 0, 0],
+        [0, 0, 0, 0, 0, 0],
+      ],
     });
     const coarse = await call<LayerSeries>(`${server.url}/api/runs/${id}/layers?points=10`);
     expect(coarse.body.bucketSize).toBe(10);
@@ -43,6 +47,11 @@ describe('per-layer norms', () => {
     // NaN alone never hides a number in the same bucket; the spike at 70 survives; missing stays null
     expect(coarse.body.max[0]).toEqual([1, 1, 1, 1, 1, 1, 1, 9, 1, 1]);
     expect(coarse.body.max[1]).toEqual([0.5, 0.5, 0.5, 0.5, 0.5, null, null, null, null, null]);
+    // ...and the count says that the bucket of step 33 held a NaN all the same
+    expect(coarse.body.nonFinite).toEqual([
+      [0, 0, 0, 1, 0, 0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+    ]);
   });
 });
 

@@ -1,6 +1,6 @@
 // The downsampled steps query against a brute-force pass over the raw rows, on random data
-// with NaN, ±Infinity, missing values, gaps and out-of-order batches; and an isolated spike
-// survives every zoom level.
+// with NaN, ±Infinity, missing values, gaps and out-of-order batches (wall-clock times and
+// per-layer non-finite counts included); and an isolated spike survives every zoom level.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,6 +22,13 @@ interface Row {
   step: number;
   values: (number | null)[];
   action: Action | null;
+  /** Wall-clock ms; null in a few rows, as for steps stored before the time column. */
+  time?: number | null;
+}
+
+/** A time per step, not in step order (ranks and resends make it so), null now and then. */
+function randomTime(r: () => number, step: number): number | null {
+  return r() < 0.05 ? null : 1.7e12 + step * 37 + Math.floor(r() * 5000);
 }
 
 function randomValue(r: () => number): number | null {
@@ -44,6 +51,7 @@ function bruteForce(rows: Row[], from: number, to: number, width: number): StepS
   }
   const keys = [...groups.keys()].sort((a, b) => a - b);
   const sorted = keys.map((k) => groups.get(k)!.slice().sort((a, b) => a.step - b.step));
+  const first = rows.reduce<Row | null>((f, row) => (f === null || row.step < f.step ? row : f), null);
   const extreme = (g: Row[], c: number, pick: (a: number, b: number) => number): number | null => {
     const nums = g.map((r) => r.values[c]).filter((v): v is number => v !== null && !Number.isNaN(v));
     if (nums.length > 0) return nums.reduce((a, b) => pick(a, b));
@@ -61,6 +69,8 @@ function bruteForce(rows: Row[], from: number, to: number, width: number): StepS
     bucketSize: width,
     step: sorted.map((g) => g[0].step),
     lastStep: sorted.map((g) => g[g.length - 1].step),
+    time: sorted.map((g) => g[0].time ?? null),
+    startTime: first?.time ?? null,
     count: sorted.map((g) => g.length),
     nonFinite: sorted.map((g) => g.filter((r) => r.values[0] !== null && !Number.isFinite(r.values[0])).length),
     clipped: sorted.map((g) => g.filter((r) => r.action === 'clip').length),
@@ -92,7 +102,7 @@ describe('rollups', () => {
     const rows: Row[] = [];
     for (let step = 0; step < 300_000; step++) {
       if (r() < 0.9) continue; // sparse: few rows, yet every level is exercised
-      rows.push({ step, values: [randomValue(r), randomValue(r), randomValue(r), randomValue(r), randomValue(r)], action: (['apply', 'clip', 'skip', null] as const)[Math.floor(r() * 4)] });
+      rows.push({ step, values: [randomValue(r), randomValue(r), randomValue(r), randomValue(r), randomValue(r)], action: (['apply', 'clip', 'skip', null] as const)[Math.floor(r() * 4)], time: randomTime(r, step) });
     }
     insertShuffled(store, run.rid, rows, r);
     await checkRanges(store, run.rid, rows, r);
@@ -103,7 +113,7 @@ describe('rollups', () => {
     const rows: Row[] = [];
     for (let step = 0; step < 300_000; step++) {
       if (r() < 0.9) continue;
-      rows.push({ step, values: [randomValue(r), randomValue(r), randomValue(r), randomValue(r), randomValue(r)], action: (['apply', 'clip', 'skip', null] as const)[Math.floor(r() * 4)] });
+      rows.push({ step, values: [randomValue(r), randomValue(r), randomValue(r), randomValue(r), randomValue(r)], action: (['apply', 'clip', 'skip', null] as const)[Math.floor(r() * 4)], time: randomTime(r, step) });
     }
     const appended = store.runs.create('appended', 'appended', null, null, 'now');
     const shuffled = store.runs.create('shuffled', 'shuffled', null, null, 'now');
@@ -190,16 +200,18 @@ describe('rollups', () => {
         const nums = present.filter((v) => !Number.isNaN(v));
         return encodeNumber(nums.length > 0 ? nums.reduce((x, y) => Math.max(x, y)) : present.length > 0 ? Number.NaN : null);
       };
+      const nonFinite = (g: typeof layerRows, pick: 'a' | 'b') => g.filter((row) => row[pick] !== null && !Number.isFinite(row[pick])).length;
       return {
         step: keys.map((k) => groups.get(k)!.filter((row) => row.a !== null || row.b !== null)[0].step),
         max: [keys.map((k) => max(groups.get(k)!, 'a')), keys.map((k) => max(groups.get(k)!, 'b'))],
+        nonFinite: [keys.map((k) => nonFinite(groups.get(k)!, 'a')), keys.map((k) => nonFinite(groups.get(k)!, 'b'))],
       };
     };
     const check = async (rows: typeof layerRows) => {
       for (const [from, to, points] of [[0, 299_999, 1000], [0, 299_999, 9], [5_000, 270_123, 77], [40_000, 40_600, 500], [123, 262_200, 2000]]) {
         const got = await queryLayers(new SqliteServerStore(store).steps, run.rid, 'r', from, to, points);
         expect(got.names).toEqual(['a', 'b']);
-        expect({ step: got.step, max: got.max }).toEqual(brute(rows, from, to, got.bucketSize));
+        expect({ step: got.step, max: got.max, nonFinite: got.nonFinite }).toEqual(brute(rows, from, to, got.bucketSize));
       }
     };
     await check(layerRows);
@@ -212,7 +224,7 @@ describe('rollups', () => {
     const r = rng(11);
     const run = store.runs.create('r', 'r', null, null, 'now');
     const rows: Row[] = [];
-    for (let step = 0; step < 100_000; step += 1 + Math.floor(r() * 30)) rows.push({ step, values: [randomValue(r), null, null, null, randomValue(r)], action: null });
+    for (let step = 0; step < 100_000; step += 1 + Math.floor(r() * 30)) rows.push({ step, values: [randomValue(r), null, null, null, randomValue(r)], action: null, time: randomTime(r, step) });
     insertShuffled(store, run.rid, rows, r);
     store.db.exec('DELETE FROM rollups');
     store.db.pragma('user_version = 1');
@@ -227,7 +239,7 @@ describe('rollups', () => {
     const run = store.runs.create('r', 'r', null, null, 'now');
     const rows: Row[] = [];
     for (let step = 0; step < 280_000; step += 1 + Math.floor(r() * 20)) {
-      rows.push({ step, values: [randomValue(r), randomValue(r), null, null, null], action: r() < 0.3 ? 'clip' : null });
+      rows.push({ step, values: [randomValue(r), randomValue(r), null, null, null], action: r() < 0.3 ? 'clip' : null, time: randomTime(r, step) });
     }
     insertShuffled(store, run.rid, rows, r);
     const k = 262_144 + 4096 * 2 + 64 * 3 + 17; // inside a partial bucket at every level
@@ -237,7 +249,7 @@ describe('rollups', () => {
     // The run's counters are recomputed from the rollups.
     expect(store.runs.byRid(run.rid)).toMatchObject({ steps: kept.length, last_step: kept[kept.length - 1].step, clipped: kept.filter((x) => x.action === 'clip').length });
     const resent: Row[] = [];
-    for (let step = k + 1; step < 275_000; step += 7) resent.push({ step, values: [r() * 100, null, null, null, null], action: 'skip' });
+    for (let step = k + 1; step < 275_000; step += 7) resent.push({ step, values: [r() * 100, null, null, null, null], action: 'skip', time: randomTime(r, step) });
     insertShuffled(store, run.rid, resent, r);
     const all = [...kept, ...resent];
     await checkRanges(store, run.rid, all, r);
@@ -262,6 +274,7 @@ function insertShuffled(store: Store, rid: number, rows: Row[], r: (() => number
         cols.threshold.push(row.values[3]);
         cols.coef.push(row.values[4]);
         cols.action.push(row.action);
+        cols.time.push(row.time ?? null);
       }
       if (withLayers) {
         cols.layers.set('a', batch.map((row) => row.values[0]));

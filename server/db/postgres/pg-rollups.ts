@@ -6,8 +6,9 @@ import { type LayerAgg, type LayerRollupRow, mergeLayer } from '../layer-rollup-
 import { LEVEL_WIDTHS, ROLLUP_SELECTED, ROLLUP_VALUE_COLUMNS, type RollupRow, TOP_LEVEL, aggToParams, rowToAgg } from '../rollup-store.ts';
 import type { Param, Sql } from './pg-sql.ts';
 
-const ROLLUP_COLUMNS = ['level', 'bucket', 'count', 'non_finite', 'clipped', 'skipped', 'first_step', 'last_step', ...ROLLUP_VALUE_COLUMNS, 'nan'];
-const ROLLUP_TYPES = ['smallint', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', ...ROLLUP_VALUE_COLUMNS.map(() => 'float8'), 'int'];
+// As aggToParams orders them (without the rid); first_time was added later, so it comes last.
+const ROLLUP_COLUMNS = ['level', 'bucket', 'count', 'non_finite', 'clipped', 'skipped', 'first_step', 'last_step', ...ROLLUP_VALUE_COLUMNS, 'nan', 'first_time'];
+const ROLLUP_TYPES = ['smallint', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', ...ROLLUP_VALUE_COLUMNS.map(() => 'float8'), 'int', 'float8'];
 const SELECTED_R = ROLLUP_SELECTED.split(', ').map((c) => `r.${c}`).join(', ');
 
 /** Column arrays of `rows` (row-major), for unnest(). */
@@ -80,18 +81,18 @@ export async function addLayerRollups(sql: Sql, rid: number, idx: number, level1
     if (level === TOP_LEVEL) break;
     const ratio = LEVEL_WIDTHS[level + 1] / LEVEL_WIDTHS[level];
     const next = new Map<number, LayerAgg>();
-    for (const [bucket, a] of current) mergeLayer(next, Math.floor(bucket / ratio), a.first, a.max);
+    for (const [bucket, a] of current) mergeLayer(next, Math.floor(bucket / ratio), a.first, a.max, a.nonFinite);
     current = next;
   }
   const keyLevels: number[] = [];
   const keyBuckets: number[] = [];
   for (let level = 1; level <= TOP_LEVEL; level++) for (const bucket of levels[level].keys()) keyLevels.push(level), keyBuckets.push(bucket);
   const existing = await sql.arrays<[number, ...LayerRollupRow]>(
-    `SELECT r.level, r.bucket, r.first_step, r.max, r.nan FROM layer_rollups r JOIN unnest($3::smallint[], $4::bigint[]) AS k(level, bucket)
+    `SELECT r.level, r.bucket, r.first_step, r.max, r.nan, r.non_finite FROM layer_rollups r JOIN unnest($3::smallint[], $4::bigint[]) AS k(level, bucket)
        ON r.level = k.level AND r.bucket = k.bucket WHERE r.rid = $1 AND r.idx = $2`,
     [rid, idx, keyLevels, keyBuckets],
   );
-  for (const [level, bucket, first, max, nan] of existing) mergeLayer(levels[level], bucket, first, nan ? Number.NaN : max);
+  for (const [level, bucket, first, max, nan, nonFinite] of existing) mergeLayer(levels[level], bucket, first, nan ? Number.NaN : max, nonFinite);
   const rows: (number | null)[][] = [];
   for (let level = 1; level <= TOP_LEVEL; level++) for (const [bucket, a] of levels[level]) rows.push(layerRow(level, bucket, a));
   await putLayerRollups(sql, rid, idx, rows);
@@ -99,23 +100,23 @@ export async function addLayerRollups(sql: Sql, rid: number, idx: number, level1
 
 function layerRow(level: number, bucket: number, a: LayerAgg): (number | null)[] {
   const isNaN = a.max !== null && Number.isNaN(a.max);
-  return [level, bucket, a.first, isNaN ? null : a.max, isNaN ? 1 : 0];
+  return [level, bucket, a.first, isNaN ? null : a.max, isNaN ? 1 : 0, a.nonFinite];
 }
 
 async function putLayerRollups(sql: Sql, rid: number, idx: number, rows: (number | null)[][]): Promise<void> {
   if (rows.length === 0) return;
-  const [levels, buckets, firsts, maxes, nans] = transpose(rows, 5);
+  const [levels, buckets, firsts, maxes, nans, nonFinite] = transpose(rows, 6);
   await sql.run(
-    `INSERT INTO layer_rollups (rid, idx, level, bucket, first_step, max, nan)
-     SELECT $1, $2, * FROM unnest($3::smallint[], $4::bigint[], $5::bigint[], $6::float8[], $7::int[])
-     ON CONFLICT (rid, idx, level, bucket) DO UPDATE SET first_step = EXCLUDED.first_step, max = EXCLUDED.max, nan = EXCLUDED.nan`,
-    [rid, idx, levels, buckets, firsts, maxes, nans],
+    `INSERT INTO layer_rollups (rid, idx, level, bucket, first_step, max, nan, non_finite)
+     SELECT $1, $2, * FROM unnest($3::smallint[], $4::bigint[], $5::bigint[], $6::float8[], $7::int[], $8::bigint[])
+     ON CONFLICT (rid, idx, level, bucket) DO UPDATE SET first_step = EXCLUDED.first_step, max = EXCLUDED.max, nan = EXCLUDED.nan, non_finite = EXCLUDED.non_finite`,
+    [rid, idx, levels, buckets, firsts, maxes, nans, nonFinite],
   );
 }
 
 export async function layerRollupRange(sql: Sql, rid: number, idx: number, level: number, b0: number, b1: number): Promise<LayerRollupRow[]> {
   return sql.arrays<LayerRollupRow>(
-    'SELECT bucket, first_step, max, nan FROM layer_rollups WHERE rid = $1 AND idx = $2 AND level = $3 AND bucket BETWEEN $4 AND $5 ORDER BY bucket',
+    'SELECT bucket, first_step, max, nan, non_finite FROM layer_rollups WHERE rid = $1 AND idx = $2 AND level = $3 AND bucket BETWEEN $4 AND $5 ORDER BY bucket',
     [rid, idx, level, b0, b1],
   );
 }
@@ -156,10 +157,11 @@ export async function truncateLayerRollups(sql: Sql, rid: number, idx: number, s
     if (level === 1) agg = await rawBucket(bucket * w, step);
     else {
       const ratio = w / LEVEL_WIDTHS[level - 1];
-      for (const [, first, max, nan] of await layerRollupRange(sql, rid, idx, level - 1, bucket * ratio, bucket * ratio + ratio - 1)) {
-        if (agg === null) agg = { first, max: nan ? Number.NaN : max };
-        else mergeLayer(new Map([[0, agg]]), 0, first, nan ? Number.NaN : max);
+      const m = new Map<number, LayerAgg>();
+      for (const [, first, max, nan, nonFinite] of await layerRollupRange(sql, rid, idx, level - 1, bucket * ratio, bucket * ratio + ratio - 1)) {
+        mergeLayer(m, 0, first, nan ? Number.NaN : max, nonFinite);
       }
+      agg = m.get(0) ?? null;
     }
     if (agg) await putLayerRollups(sql, rid, idx, [layerRow(level, bucket, agg)]);
   }

@@ -4,7 +4,7 @@
 // although double precision holds NaN natively: the rows then decode with the same code as
 // SQLite's, whichever backend stored them. Each migration runs once, in order, recorded in
 // gradpilot_schema; several servers starting at once take turns on an advisory lock.
-import type { PgDatabase } from './pg-sql.ts';
+import type { PgDatabase, Sql } from './pg-sql.ts';
 
 /** The advisory lock key migrations hold (per-run ingest locks use the run's rid, >= 1). */
 export const SCHEMA_LOCK_KEY = -7070;
@@ -180,18 +180,44 @@ CREATE TABLE project_webhooks (
 );
 `;
 
-/** In order; append, never edit one that shipped. Index + 1 is the schema version. */
-export const MIGRATIONS: readonly string[] = [V1];
+// Wall-clock time per step and of each rollup bucket's first step (ms since the epoch; NULL
+// in rows stored before), and non-finite layer norms per layer bucket: the columns the SQLite
+// file gets through ensure-columns.ts. Rollups stored before lack them, so they are rebuilt
+// from the steps (rebuildRollups in pg-server-store.ts) when this migration runs.
+const V2 = `
+ALTER TABLE steps ADD COLUMN time DOUBLE PRECISION;
+ALTER TABLE superseded_steps ADD COLUMN time DOUBLE PRECISION;
+ALTER TABLE rollups ADD COLUMN first_time DOUBLE PRECISION;
+ALTER TABLE layer_rollups ADD COLUMN non_finite BIGINT NOT NULL DEFAULT 0;
+`;
 
-export async function migrate(db: PgDatabase): Promise<number> {
+/** In order; append, never edit one that shipped. Index + 1 is the schema version. */
+export const MIGRATIONS: readonly string[] = [V1, V2];
+
+/** Migrations after which every run's rollups are recomputed from its steps (their layout changed). */
+export const REBUILDS_ROLLUPS: ReadonlySet<number> = new Set([2]);
+
+/**
+ * Applies the migrations this database lacks, in one transaction; `rebuild` recomputes a
+ * run's rollups (called per run when a migration in REBUILDS_ROLLUPS ran on a database that
+ * had runs). Returns the schema version.
+ */
+export async function migrate(db: PgDatabase, rebuild: (sql: Sql, rid: number) => Promise<void>): Promise<number> {
   return db.transaction(async (sql) => {
     await sql.run('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK_KEY]);
     await sql.run('CREATE TABLE IF NOT EXISTS gradpilot_schema (version INTEGER NOT NULL, applied_at TEXT NOT NULL)');
     const [row] = await sql.rows<{ v: number | null }>('SELECT max(version) AS v FROM gradpilot_schema');
-    let version = row?.v ?? 0;
+    const from = row?.v ?? 0;
+    let version = from;
     for (; version < MIGRATIONS.length; version++) {
       await sql.run(MIGRATIONS[version]);
       await sql.run('INSERT INTO gradpilot_schema (version, applied_at) VALUES ($1, $2)', [version + 1, new Date().toISOString()]);
+    }
+    // A fresh database (from 0) has no rollups to rebuild.
+    if (from > 0 && [...REBUILDS_ROLLUPS].some((v) => v > from && v <= version)) {
+      await sql.run('DELETE FROM rollups');
+      await sql.run('DELETE FROM layer_rollups');
+      for (const { rid } of await sql.rows<{ rid: number }>('SELECT rid FROM runs ORDER BY rid')) await rebuild(sql, rid);
     }
     return version;
   });

@@ -20,7 +20,7 @@ import { PgPolicies, addPolicyVersion } from './pg-policies.ts';
 import { PgRuns, bumpRun, createRunRow, recountRun } from './pg-runs.ts';
 import { migrate } from './pg-schema.ts';
 import { PgDatabase, type Sql, redactPostgresUrl } from './pg-sql.ts';
-import { PgSteps, insertBatch, rawRangeOf, supersedeSteps } from './pg-steps.ts';
+import { PgSteps, insertBatch, rawRangeOf, rebuildRunRollups, supersedeSteps } from './pg-steps.ts';
 import { PgStops } from './pg-stops.ts';
 import { PgWebhooks } from './pg-webhooks.ts';
 
@@ -168,7 +168,7 @@ export class PostgresServerStore implements ServerStore {
 export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<PostgresServerStore> {
   const store = new PostgresServerStore(url, options);
   try {
-    const version = await migrate(store.db);
+    const version = await migrate(store.db, rebuildRunRollups);
     log('opened %s (schema version %d)', store.label, version);
   } catch (err) {
     await store.close();

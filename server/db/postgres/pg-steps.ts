@@ -3,7 +3,7 @@
 // one statement with a fixed number of parameters), and the supersede of a resume.
 import type { StepColumns } from '@gradpilot/sdk/protocol';
 import { type BucketAgg, addStep, aggOfStep, mergeAgg } from '../../query/bucket-agg.ts';
-import { type LayerAgg, type LayerRollupRow, mergeLayer } from '../layer-rollup-store.ts';
+import { type LayerAgg, type LayerRollupRow, mergeLayer, nonFiniteCount } from '../layer-rollup-store.ts';
 import { LEVEL_WIDTHS, type RollupRow } from '../rollup-store.ts';
 import type { StepsApi } from '../server-store.ts';
 import { decodeNaN, encodeAction, encodeNaN } from '../step-codec.ts';
@@ -11,7 +11,8 @@ import { type InsertResult, type RawStepRow, decodeRow } from '../step-store.ts'
 import { addLayerRollups, addStepRollups, layerRollupRange, stepRollupRange, truncateLayerRollups, truncateStepRollups } from './pg-rollups.ts';
 import type { Sql } from './pg-sql.ts';
 
-const STEP_COLUMNS = 'step, grad_norm, loss, lr, threshold, coef, action, nan';
+// `time` last, as in step-store.ts: rawRangeArrays rows keep their indices (8 is the time).
+const STEP_COLUMNS = 'step, grad_norm, loss, lr, threshold, coef, action, nan, time';
 
 /** SQLite's LIMIT -1 is "no limit"; PostgreSQL's is LIMIT NULL. */
 function limitOf(limit: number): number | null {
@@ -64,6 +65,11 @@ export class PgSteps implements StepsApi {
     return layerRangeOf(this.#sql, rid, idx, from, to);
   }
 
+  async firstTime(rid: number): Promise<number | null> {
+    const [row] = await this.#sql.rows<{ t: number | null }>('SELECT time AS t FROM steps WHERE rid = $1 ORDER BY step LIMIT 1', [rid]);
+    return row?.t ?? null;
+  }
+
   rollupRange(rid: number, level: number, b0: number, b1: number): Promise<RollupRow[]> {
     return stepRollupRange(this.#sql, rid, level, b0, b1);
   }
@@ -83,6 +89,8 @@ export async function insertBatch(sql: Sql, rid: number, cols: StepColumns): Pro
   const values: (number | null)[][] = [[], [], [], [], []];
   const actions: (number | null)[] = new Array(n);
   const masks: number[] = new Array(n);
+  // Missing only from callers that bypass ingest (which fills in the arrival time).
+  const times: (number | null)[] = Array.from({ length: n }, (_, i) => cols.time[i] ?? null);
   const row: (number | null)[] = [null, null, null, null, null];
   for (let i = 0; i < n; i++) {
     row[0] = cols.gradNorm[i];
@@ -96,9 +104,9 @@ export async function insertBatch(sql: Sql, rid: number, cols: StepColumns): Pro
   }
   const stored = await sql.arrays<[number]>(
     `INSERT INTO steps (rid, ${STEP_COLUMNS})
-     SELECT $1, * FROM unnest($2::bigint[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::smallint[], $9::int[])
+     SELECT $1, * FROM unnest($2::bigint[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::smallint[], $9::int[], $10::float8[])
      ON CONFLICT (rid, step) DO NOTHING RETURNING step`,
-    [rid, Array.from(cols.step), ...values, actions, masks],
+    [rid, Array.from(cols.step), ...values, actions, masks, times],
   );
   const fresh = new Set(stored.map((r) => r[0]));
   const inserted: number[] = [];
@@ -114,7 +122,7 @@ export async function insertBatch(sql: Sql, rid: number, cols: StepColumns): Pro
     inserted.push(i);
     for (let c = 0; c < 5; c++) row[c] = values[c][i];
     if (masks[i] !== 0) decodeNaN(row, masks[i]);
-    addStep(level1, Math.floor(step / w1), step, row, actions[i]);
+    addStep(level1, Math.floor(step / w1), step, row, actions[i], times[i]);
     if (actions[i] === 1) clipped++;
     else if (actions[i] === 2) skipped++;
     const g = row[0];
@@ -156,7 +164,7 @@ async function insertLayers(sql: Sql, rid: number, cols: StepColumns, inserted: 
       steps.push(cols.step[i]);
       vals.push(isNaN ? null : v);
       nans.push(isNaN ? 1 : 0);
-      mergeLayer(layer1, Math.floor(cols.step[i] / w1), cols.step[i], v);
+      mergeLayer(layer1, Math.floor(cols.step[i] / w1), cols.step[i], v, nonFiniteCount(v));
     }
     if (layer1.size > 0) perLayer.push([idx, layer1]);
   }
@@ -183,7 +191,7 @@ export async function supersedeSteps(sql: Sql, rid: number, step: number, resume
     let agg: BucketAgg | null = null;
     for (const r of await rawRangeOf(sql, rid, from, to)) {
       const s = decodeRow(r);
-      const a = aggOfStep(s.step, s.values, r.action);
+      const a = aggOfStep(s.step, s.values, r.action, r.time);
       agg = agg ? mergeAgg(agg, a) : a;
     }
     return agg;
@@ -191,9 +199,32 @@ export async function supersedeSteps(sql: Sql, rid: number, step: number, resume
   for (const idx of (await layerNamesOf(sql, rid)).values()) {
     await truncateLayerRollups(sql, rid, idx, step, async (from, to) => {
       const m = new Map<number, LayerAgg>();
-      for (const { step: s, value } of await layerRangeOf(sql, rid, idx, from, to)) mergeLayer(m, 0, s, value);
+      for (const { step: s, value } of await layerRangeOf(sql, rid, idx, from, to)) mergeLayer(m, 0, s, value, nonFiniteCount(value));
       return m.get(0) ?? null;
     });
   }
   return moved;
+}
+
+/** Recomputes a run's step and layer rollups from its stored rows (after a layout migration). */
+export async function rebuildRunRollups(sql: Sql, rid: number): Promise<void> {
+  const w1 = LEVEL_WIDTHS[1];
+  const values: (number | null)[] = [null, null, null, null, null];
+  for (let after = -1; ; ) {
+    const rows = await sql.arrays<(number | null)[]>(`SELECT ${STEP_COLUMNS} FROM steps WHERE rid = $1 AND step > $2 ORDER BY step LIMIT 50000`, [rid, after]);
+    if (rows.length === 0) break;
+    const level1 = new Map<number, BucketAgg>();
+    for (const r of rows) {
+      for (let c = 0; c < 5; c++) values[c] = r[c + 1];
+      if (r[7] !== 0) decodeNaN(values, r[7] as number);
+      addStep(level1, Math.floor((r[0] as number) / w1), r[0] as number, values, r[6], r[8]);
+    }
+    await addStepRollups(sql, rid, level1);
+    after = rows[rows.length - 1][0] as number;
+  }
+  for (const idx of (await layerNamesOf(sql, rid)).values()) {
+    const layer1 = new Map<number, LayerAgg>();
+    for (const { step, value } of await layerRangeOf(sql, rid, idx, 0, Number.MAX_SAFE_INTEGER)) mergeLayer(layer1, Math.floor(step / w1), step, value, nonFiniteCount(value));
+    if (layer1.size > 0) await addLayerRollups(sql, rid, idx, layer1);
+  }
 }

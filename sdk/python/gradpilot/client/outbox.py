@@ -52,10 +52,10 @@ class Outbox:
         #: The last error writing the spill file (the run reports it).
         self.spill_error: OSError | None = None
 
-    def record(self, step, grad_norm, loss, lr, threshold, coef, action, layers) -> bool:
-        """Records one step; returns True when that filled a batch (sealed, ready to send)."""
+    def record(self, step, grad_norm, loss, lr, threshold, coef, action, layers, time) -> bool:
+        """Records one step (``time``: wall-clock ms); returns True when that filled a batch (sealed, ready to send)."""
         builder = self._builder
-        builder.push(step, grad_norm, loss, lr, threshold, coef, action, layers)
+        builder.push(step, grad_norm, loss, lr, threshold, coef, action, layers, time)
         if self._first_built is None:
             self._first_built = step
         self._last_built = step

@@ -183,7 +183,8 @@ class Run:
             self._policies.before_step(step, self._controller)
             d = self._controller.decide(step, grad_norm, loss)
             self._last_step = step
-            sealed = self._streams and self._outbox.record(step, grad_norm, loss, lr, d.threshold, d.coef, d.action, layers)
+            sealed = self._streams and self._outbox.record(step, grad_norm, loss, lr, d.threshold, d.coef, d.action, layers,
+                                                            time.time() * 1000)
         if sealed:
             self._loop.post(self._pump)
         if self._deferred:

@@ -55,6 +55,9 @@ def batch_to_json(batch: dict) -> str:
             out[key] = _column(batch[key])
     if batch.get("action") is not None:
         out["action"] = batch["action"]
+    # The step's own time, so that a batch delivered after an outage is not stamped on arrival.
+    if batch.get("time") is not None:
+        out["time"] = _column(batch["time"])
     if batch.get("layers") is not None:
         out["layers"] = {name: _column(col) for name, col in batch["layers"].items()}
     return json.dumps(out, separators=(",", ":"), allow_nan=False)

@@ -52,7 +52,7 @@ class StepColumns:
     """Steps accumulated column by column; ``take()`` returns them as a ColumnarBatch dict."""
 
     __slots__ = ("capacity", "_step", "_grad_norm", "_coef", "_loss", "_lr", "_threshold", "_action",
-                 "_loss_n", "_lr_n", "_threshold_n", "_layers")
+                 "_loss_n", "_lr_n", "_threshold_n", "_layers", "_time")
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
@@ -66,6 +66,7 @@ class StepColumns:
         self._lr: list = []
         self._threshold: list = []
         self._action: list = []
+        self._time: list = []
         self._loss_n = self._lr_n = self._threshold_n = 0
         self._layers: dict[str, list] = {}
 
@@ -76,9 +77,11 @@ class StepColumns:
     def full(self) -> bool:
         return len(self._step) >= self.capacity
 
-    def push(self, step, grad_norm, loss, lr, threshold, coef, action, layers) -> None:
+    def push(self, step, grad_norm, loss, lr, threshold, coef, action, layers, time) -> None:
+        """``time``: the step's wall-clock time, ms since the epoch (time.time() * 1000)."""
         i = len(self._step)
         self._step.append(step)
+        self._time.append(time)
         self._grad_norm.append(grad_norm)
         self._coef.append(coef)
         self._action.append(action)
@@ -111,6 +114,8 @@ class StepColumns:
             "gradNorm": float64_bytes(self._grad_norm),
             "coef": float64_bytes(self._coef),
             "action": self._action,
+            # Binary like the other full columns: 7 attachments with loss, lr and threshold (of 10).
+            "time": float64_bytes(self._time),
         }
         for key, values, count in (("loss", self._loss, self._loss_n), ("lr", self._lr, self._lr_n),
                                    ("threshold", self._threshold, self._threshold_n)):

@@ -37,7 +37,8 @@ function asPostgres(args: string[]): void {
 
 let counter = 0;
 
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+/** `durable`: PostgreSQL's own defaults (fsync, synchronous commit), for benchmarks; tests turn them off. */
+export async function startPostgresCluster({ durable = false }: { durable?: boolean } = {}): Promise<PostgresCluster> {
   const dir = mkdtempSync(path.join(tmpdir(), 'gradpilot-pg-'));
   chmodSync(dir, 0o777);
   execFileSync('chown', ['postgres:postgres', dir]);
@@ -45,7 +46,8 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   asPostgres([`${PG_BIN}/initdb`, '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
   const port = await freePort();
   // fsync off: a test cluster need not survive a power cut, and commits are ~10x cheaper.
-  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+  const fast = durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
+  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200${fast}`;
   asPostgres([`${PG_BIN}/pg_ctl`, '-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', 'start']);
   const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const admin = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {

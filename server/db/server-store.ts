@@ -4,7 +4,7 @@
 // transactions inside each call and only wraps the result. Rows keep SQLite's shapes (a NULL
 // plus a `nan` bitmask for NaN), so the query code decodes both backends' rows the same way.
 import type { Policy } from '@gradpilot/sdk/controller';
-import type { StepColumns } from '@gradpilot/sdk/protocol';
+import type { RunEvent, StepColumns } from '@gradpilot/sdk/protocol';
 import type { AlertStore } from './alert-store.ts';
 import type { EventStore, NewEvent } from './event-store.ts';
 import type { LayerRollupRow } from './layer-rollup-store.ts';
@@ -62,7 +62,7 @@ export interface IngestOutcome {
   /** The run's last step after the batch. */
   lastStep: number | null;
   /** The events stored for the batch (with their ids). */
-  events: import('@gradpilot/sdk/protocol').RunEvent[];
+  events: RunEvent[];
 }
 
 export interface ServerStore {

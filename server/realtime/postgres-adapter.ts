@@ -39,6 +39,7 @@ function closablePool(pool: pg.Pool): { pool: pg.Pool; close(): Promise<void> } 
         return never();
       }
       out.add(client);
+      inOrderNotifications(client);
       const release = client.release.bind(client);
       client.release = (err?: Error | boolean) => {
         out.delete(client);
@@ -61,14 +62,57 @@ function closablePool(pool: pg.Pool): { pool: pg.Pool; close(): Promise<void> } 
   };
 }
 
+/**
+ * The adapter's LISTEN connection handles each notification in an async handler, and one
+ * that names an attachment (a payload over 8000 bytes) first reads it from the table: a
+ * small message notified after it was delivered before it. Notifications are handled one
+ * after another instead, in the order PostgreSQL delivered them (the order they were sent:
+ * see inOrder below).
+ */
+function inOrderNotifications(client: pg.PoolClient): void {
+  const on = client.on.bind(client) as (event: string, listener: (...args: unknown[]) => unknown) => pg.PoolClient;
+  (client as unknown as { on: typeof on }).on = (event, listener) => {
+    if (event !== 'notification') return on(event, listener);
+    let last: Promise<unknown> = Promise.resolve();
+    return on(event, (msg: unknown) => {
+      last = last.then(() => listener(msg)).catch((err: unknown) => log('notification: %O', err));
+    });
+  };
+}
+
 export function postgresAdapter(url: string): ClusterAdapter {
   const pool = new pg.Pool({ connectionString: url, max: 3 });
   pool.on('error', (err) => log('pool: %O', err));
   const closable = closablePool(pool);
-  const adapter = createAdapter(closable.pool, {
+  const create = createAdapter(closable.pool, {
     channelPrefix: 'gradpilot',
     tableName: ATTACHMENTS_TABLE,
     errorHandler: (err: Error) => log('adapter: %O', err),
   });
-  return { adapter, close: () => closable.close() };
+  return { adapter: inOrder(create), close: () => closable.close() };
+}
+
+type Publisher = { doPublish(message: unknown): Promise<string> };
+
+/**
+ * Broadcasts leave in the order they were made. The adapter publishes each one with its own
+ * query (a payload over 8000 bytes with two: an INSERT, then the NOTIFY) on whichever pooled
+ * connection is free, and delivers to this server's own sockets only once that publish
+ * answered: a live push of steps 0-9 that waited for a new connection reached a dashboard
+ * after the push of steps 10-19. Chaining the publishes of a namespace keeps both the NOTIFY
+ * order (other servers) and the local delivery order (this one) equal to the emit order.
+ */
+function inOrder(create: ReturnType<typeof createAdapter>): ReturnType<typeof createAdapter> {
+  return function orderedAdapter(nsp) {
+    const adapter = create(nsp);
+    const publisher = adapter as unknown as Publisher;
+    const publish = publisher.doPublish.bind(adapter);
+    let last: Promise<unknown> = Promise.resolve();
+    publisher.doPublish = (message) => {
+      const done = last.then(() => publish(message));
+      last = done.catch(() => {});
+      return done;
+    };
+    return adapter;
+  };
 }

@@ -15,6 +15,11 @@ for step in range(n):
     if step % 20 == 0:
         time.sleep(0.002)  # a training step's worth of time: batches go out while it trains
     if step == n // 2:
+        # Mid-ingest: some batches acknowledged by the first server (a loaded machine may take
+        # a while to connect), the rest still to come.
+        deadline = time.monotonic() + 30
+        while run.status()["delivered"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
         print("half", json.dumps(run.status()), flush=True)
         sys.stdin.readline()
 report = run.close(timeout=30.0)

@@ -181,6 +181,8 @@ describe('two servers on one PostgreSQL database', () => {
       run.observe(s, { gradNorm: 1 + (s % 17) / 10 });
       if (s % 20 === 0) await sleep(1);
       if (s === N / 2) {
+        // Mid-ingest: some batches acknowledged by A (a loaded machine may take a while), the rest to come.
+        await waitFor(() => run.status().delivered > 0, 20_000, 'a first acknowledgement from A');
         killedAt = run.status().delivered;
         await a.kill9();
       }

@@ -185,7 +185,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   listeningPort = actualPort;
   const url = `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${actualPort}`;
   await ctx.alerts.start(publicUrl ?? url);
-  log('listening on %s, data in %s', url, db);
+  log('listening on %s, data in %s', url, store.label);
   if (announce) {
     const serves = hasDashboard(clientDir) ? 'dashboard and API' : `API only: ${missingDashboardMessage(clientDir)}`;
     process.stdout.write(`gradpilot listening on ${url} (${serves}), data in ${isPostgresUrl(db) ? store.label : path.resolve(db)}\n`);

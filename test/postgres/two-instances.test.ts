@@ -165,6 +165,30 @@ describe('two servers on one PostgreSQL database', () => {
     expect(counts((await call<RunSummary>(`${b.url}/api/runs/${id}`)).body)).toEqual(want);
   });
 
+  it('should take batches of one run sent to A and B at the same time one after another: counts and rollups as if sent in turn', async () => {
+    const { a, b } = await twoServers();
+    const id = await createRun(a.url, { name: 'concurrent', id: 'concurrent' });
+    // 40 batches of 250 steps, shuffled, each also resent to the other server: all at once.
+    const starts = Array.from({ length: 40 }, (_, i) => i * 250).sort((x, y) => ((x * 7919) % 40) - ((y * 7919) % 40));
+    const batch = (start: number) => ({ steps: Array.from({ length: 250 }, (_, i) => ({ step: start + i, gradNorm: 1 + ((start + i) % 11) / 10, action: (start + i) % 5 === 0 ? 'clip' : 'apply' })) });
+    const replies = await Promise.all(starts.flatMap((start, k) => [
+      call(`${(k % 2 === 0 ? a : b).url}/api/runs/${id}/steps`, 'POST', batch(start)),
+      call(`${(k % 2 === 0 ? b : a).url}/api/runs/${id}/steps`, 'POST', batch(start)),
+    ]));
+    expect(replies.map((r) => r.status)).toEqual(replies.map(() => 200));
+    expect(replies.reduce((n, r) => n + (r.body as { accepted: number }).accepted, 0)).toBe(10_000);
+    const summary = (await call<RunSummary>(`${b.url}/api/runs/${id}`)).body;
+    expect(summary).toMatchObject({ steps: 10_000, lastStep: 9999, clipped: 2000 });
+    for (const points of [1000, 37, 5]) {
+      const got = (await call<StepSeries>(`${a.url}/api/runs/${id}/steps?points=${points}`)).body;
+      const w = got.bucketSize;
+      const keys = Array.from({ length: Math.ceil(10_000 / w) }, (_, k) => k);
+      expect(got.count).toEqual(keys.map((k) => Math.min(w, 10_000 - k * w)));
+      expect(got.clipped).toEqual(keys.map((k) => Array.from({ length: Math.min(w, 10_000 - k * w) }, (_, i) => k * w + i).filter((s) => s % 5 === 0).length));
+      expect(got.gradNorm.max).toEqual(keys.map((k) => Math.max(...Array.from({ length: Math.min(w, 10_000 - k * w) }, (_, i) => 1 + ((k * w + i) % 11) / 10))));
+    }
+  });
+
   it('should carry an SDK on through B when A is killed with -9 mid-ingest, every acknowledged step stored once', async () => {
     const database = await createTestDatabase();
     cleanup.push(() => database.drop());

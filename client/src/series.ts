@@ -11,6 +11,10 @@ export interface PlotSeries {
   bucketSize: number;
   step: number[];
   lastStep: number[];
+  /** Wall-clock ms of each bucket's first step (null: none stored), for the time axes. */
+  time: (number | null)[];
+  /** Wall-clock ms of the run's first step. */
+  startTime: number | null;
   count: number[];
   nonFinite: number[];
   clipped: number[];
@@ -33,6 +37,8 @@ export function emptySeries(): PlotSeries {
     bucketSize: 1,
     step: [],
     lastStep: [],
+    time: [],
+    startTime: null,
     count: [],
     nonFinite: [],
     clipped: [],
@@ -99,6 +105,8 @@ export function fromStepSeries(s: StepSeries): PlotSeries {
     bucketSize: s.bucketSize,
     step: s.step.slice(),
     lastStep: s.lastStep ? s.lastStep.slice() : s.step.slice(),
+    time: s.time ? s.time.slice() : new Array<number | null>(n).fill(null),
+    startTime: s.startTime ?? null,
     count: s.count ? s.count.slice() : new Array<number>(n).fill(1),
     nonFinite,
     clipped: s.clipped ? s.clipped.slice() : new Array<number>(n).fill(0),
@@ -132,6 +140,9 @@ export function appendLive(s: PlotSeries, live: LiveSteps, toStep = Number.POSIT
     const action = live.action?.[i] ?? null;
     s.step.push(step);
     s.lastStep.push(step);
+    s.time.push(live.time?.[i] ?? null);
+    // A run's first steps may come live: they start the relative time.
+    if (s.startTime === null && s.step.length === 1) s.startTime = live.time?.[i] ?? null;
     s.count.push(1);
     s.nonFinite.push(typeof raw === 'number' && !Number.isFinite(raw) ? 1 : 0);
     s.clipped.push(action === 'clip' ? 1 : 0);

@@ -44,6 +44,8 @@ export const TID = {
   scaleNote: 'scale-note',
   smoothingSelect: 'smoothing-select',
   smoothingNote: 'smoothing-note',
+  xAxisSelect: 'x-axis-select',
+  xAxisNote: 'x-axis-note',
   followToggle: 'follow-toggle',
   nonFiniteMarker: 'nonfinite-marker',
   /** A line chart's own non-finite values (a NaN loss). */

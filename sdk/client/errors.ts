@@ -8,6 +8,8 @@ export type GradpilotErrorCode =
   | 'RESUME_FAILED'
   | 'UNREACHABLE'
   | 'SERVER_FAULT'
+  /** The server predates a column the SDK sends (steps still delivered without it). */
+  | 'OLDER_SERVER'
   | 'CLOSED';
 
 /**

@@ -14,6 +14,7 @@ import type { AppliedPolicy } from './policy-schedule.ts';
 import { OrphanSpills } from './orphan-spills.ts';
 import { SpillFile } from './spill-file.ts';
 import { emitStepEvents, type StepEventListener } from './step-events.ts';
+import { StepsSender } from './steps-sender.ts';
 import { StopFollower } from './stop-follower.ts';
 
 const log = debug('gradpilot:sdk:run');
@@ -126,6 +127,7 @@ export class Run {
   #lastErrorCode: string | null = null;
   #idleWaiters: (() => void)[] = [];
   readonly #orphans: OrphanSpills;
+  readonly #steps: StepsSender;
   /** The controller state of a resumed run is in place (from the server, or given). */
   #resumed: boolean;
   /** The server was told about the resume (it supersedes stored steps after fromStep). */
@@ -170,6 +172,12 @@ export class Run {
       told: (push) => this.#emit('stop', push),
       error: (err) => this.#fail(err),
       settled: () => this.#checkIdle(),
+    });
+    this.#steps = new StepsSender((batch) => this.#conn.request('steps', batch, o.ackTimeoutMs), (message) => {
+      const told = `The server at ${this.#conn.url} is older than this SDK and refused the steps' wall-clock times (${message}); ` +
+        'steps are sent without them and the server stores their arrival times. Upgrade the server to keep them.';
+      if (!o.quiet) process.stderr.write(`gradpilot: ${told}\n`);
+      this.#fail(new GradpilotError(told, 'OLDER_SERVER'));
     });
     this.#watch = new ConnectionWatch(() => this.#conn.url, UNREACHABLE_AFTER_MS, (problem) => this.#unreachable(problem));
     this.#conn = new Connection(o.urls, o.token, o.reconnectDelayMaxMs, {
@@ -416,7 +424,7 @@ export class Run {
       }
       if (!current()) return;
       const joined = await this.#conn.request('join', { runId: o.id, rank: o.rank, worldSize: o.worldSize }, o.ackTimeoutMs);
-      await this.#orphans.deliver(o.id, (batch) => this.#conn.request('steps', batch, o.ackTimeoutMs), (err, path) => {
+      await this.#orphans.deliver(o.id, (batch) => this.#steps.send(batch), (err, path) => {
         this.#fail(new GradpilotError(`The server refused spilled steps of run "${o.id}" from ${path}: ${err.message}`, 'INVALID_STEP'));
       });
       const resumesNow = !this.#resumeSent;
@@ -481,7 +489,7 @@ export class Run {
     // While the server faults, one batch at a time finds out whether it can store again.
     for (const { seq, batch } of this.#outbox.takeSendable(this.#faulted.size > 0 ? 1 : MAX_IN_FLIGHT)) {
       const generation = this.#generation;
-      this.#conn.request('steps', batch, this.#o.ackTimeoutMs).then(
+      this.#steps.send(batch).then(
         () => {
           this.#outbox.ack(seq);
           this.#faultOver(seq);

@@ -13,6 +13,7 @@ import { alignWhatIf, appendLive, floorIndex, fromStepSeries } from '../../clien
 import { describeAcks, describePolicy } from '../../client/src/views/policy-panel.ts';
 import { suggestCap, warmupWithoutThreshold } from '../../client/src/views/warmup-warning.ts';
 import type { LayerSeries, PolicyVersion, StepSeries } from '../../sdk/protocol/api-types.ts';
+import { fmtRelative, makeXMap, relativeTicks, STEP_MAP, timeValues, xAxisOf } from '../../client/src/x-axis.ts';
 import type { WireNumber } from '../../sdk/protocol/wire-number.ts';
 
 function col(values: WireNumber[]) {
@@ -276,5 +277,29 @@ describe('routes and policy text', () => {
     expect(normalizePolicyState({ current: version(2), history: [version(2), version(1)] }).history.map((v) => v.version)).toEqual([1, 2]);
     expect(normalizePolicyState(version(3))).toEqual({ current: version(3), history: [version(3)] });
     expect(normalizePolicyState([version(1), version(2)]).current.version).toBe(2);
+  });
+});
+
+describe('x axis', () => {
+  const T = 1_764_590_400_000;
+  it('should turn bucket times into ascending x values: seconds since the run start, or ms; a missing time takes the previous one', () => {
+    const s = { step: [0, 10, 20, 30, 40], time: [null, T + 1000, T + 500, null, T + 9000], startTime: T };
+    // step 20's time is earlier than step 10's (a late resend): x holds, never goes back.
+    expect(timeValues(s, 'relative', 5)).toEqual([1, 1, 1, 1, 9]);
+    expect(timeValues(s, 'wall', 5)).toEqual([T + 1000, T + 1000, T + 1000, T + 1000, T + 9000]);
+    expect(timeValues({ step: [0, 1], time: [null, null], startTime: null }, 'wall', 2)).toBeNull();
+    expect(xAxisOf({ step: [0, 1], time: [null, null], startTime: null }, 'relative', 2)).toEqual({ x: [0, 1], map: STEP_MAP });
+  });
+
+  it('should map steps to x and back, piecewise linear, past the ends too', () => {
+    const map = makeXMap('relative', [0, 100, 200], [0, 10, 1000]);
+    expect([map.toX(50), map.toX(150), map.toX(300)]).toEqual([5, 505, 1990]);
+    expect([map.toStep(5), map.toStep(505), map.toStep(1990)]).toEqual([50, 150, 300]);
+    expect(STEP_MAP.toX(42)).toBe(42);
+  });
+
+  it('should write relative times as durations and tick them at round ones', () => {
+    expect([0, 0.5, 45, 150, 3900, 200_000].map(fmtRelative)).toEqual(['0 s', '0.5 s', '45 s', '2.5 min', '65 min', '2 d 07 h']);
+    expect(relativeTicks(0, 1199, 4)).toEqual([0, 300, 600, 900]);
   });
 });

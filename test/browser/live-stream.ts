@@ -1,7 +1,7 @@
 // Streams steps into a run while the dashboard shows it, and reports whether the page kept
 // up: how long after the last POST the page showed the last step, and the main thread's
 // long tasks (> 50 ms) meanwhile.
-//   npx tsx test/browser/live-stream.ts [seconds=10] [stepsPerPost=200]
+//   npx tsx test/browser/live-stream.ts [seconds=10] [stepsPerPost=200] [xAxis=step|relative|wall]
 import { buildClient } from '../../server/cli/build-client-lib.js';
 import { withServer } from '../support/server.ts';
 import { launchChromium } from './support/browser.ts';
@@ -9,6 +9,7 @@ import { makeSteps, postSteps, seedRun } from './support/seed.ts';
 
 const seconds = Number(process.argv[2] ?? 10);
 const perPost = Number(process.argv[3] ?? 200);
+const xAxis = process.argv[4] ?? 'step';
 
 await buildClient();
 const server = await withServer();
@@ -16,6 +17,8 @@ const browser = await launchChromium();
 try {
   const id = await seedRun(server.url, { name: 'stream', steps: 5000, spikeAt: [1000] });
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  // The x axis as the page would remember it (a string: tsx's helpers do not exist in the page).
+  await page.addInitScript(`localStorage.setItem('gradpilot.xAxis', ${JSON.stringify(xAxis)})`);
   await page.goto(`${server.url}/#/runs/${id}`);
   await page.locator('[data-testid="run-view-last-step"]').filter({ hasText: '4,999' }).waitFor({ timeout: 30_000 });
   // Strings, not functions: tsx's helpers (__name) do not exist in the page.

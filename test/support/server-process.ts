@@ -48,6 +48,8 @@ export interface ServerProcessOptions {
   token?: string;
   /** How long a start may take (a cold tsx compile on a busy machine is slow). */
   startTimeoutMs?: number;
+  /** The source tree whose server runs (default this repository; an older checkout for compatibility tests). */
+  root?: string;
 }
 
 /**
@@ -67,9 +69,11 @@ export class ServerProcess {
   #child: ChildProcess | null = null;
   #exited: Promise<void> = Promise.resolve();
   readonly #startTimeoutMs: number;
+  readonly #root: string;
   #log = '';
 
-  constructor({ db, token, startTimeoutMs = 90_000 }: ServerProcessOptions = {}) {
+  constructor({ db, token, startTimeoutMs = 90_000, root = REPO_ROOT }: ServerProcessOptions = {}) {
+    this.#root = root;
     this.dir = mkdtempSync(path.join(tmpdir(), 'gradpilot-proc-'));
     this.db = db ?? path.join(this.dir, 'gradpilot.db');
     this.token = token;
@@ -97,8 +101,9 @@ export class ServerProcess {
   async start(): Promise<void> {
     if (this.#child) throw new Error('server process already running');
     const env = cleanEnv(this.token ? { GRADPILOT_TOKEN: this.token } : {});
-    const child = spawn(process.execPath, [CLI, 'serve', '--port', String(this.port), '--host', '127.0.0.1', '--db', this.db], {
-      cwd: REPO_ROOT,
+    const cli = path.join(this.#root, 'server/cli/gradpilot.js');
+    const child = spawn(process.execPath, [cli, 'serve', '--port', String(this.port), '--host', '127.0.0.1', '--db', this.db], {
+      cwd: this.#root,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -7,8 +7,13 @@ export interface HeatmapGrid {
   names: string[];
   step: number[];
   bucketSize: number;
-  /** values[layer][bucket]: NaN/±Inf kept, null for missing. */
+  /** values[layer][bucket]: the max, NaN/±Inf kept, null for missing. */
   values: (number | null)[][];
+  /**
+   * nonFinite[layer][bucket]: the layer's NaN/±Inf norms in the bucket. The max of a bucket
+   * with one NaN among numbers is a number, so this is what keeps that NaN visible.
+   */
+  nonFinite: number[][];
   /** Median of each layer's finite values (1 when it has none). */
   median: number[];
 }
@@ -37,7 +42,9 @@ export function toGrid(ls: LayerSeries): HeatmapGrid {
     const m = finite.length % 2 ? finite[mid] : (finite[mid - 1] + finite[mid]) / 2;
     return m > 0 ? m : 1;
   });
-  return { names: ls.names.slice(), step: ls.step.slice(), bucketSize: ls.bucketSize, values, median };
+  // A server before the counts sends none: a non-finite max is all that is known then.
+  const nonFinite = values.map((row, l) => row.map((v, b) => ls.nonFinite?.[l]?.[b] ?? (v !== null && !Number.isFinite(v) ? 1 : 0)));
+  return { names: ls.names.slice(), step: ls.step.slice(), bucketSize: ls.bucketSize, values, nonFinite, median };
 }
 
 /**
@@ -50,7 +57,7 @@ export function startToIgnore(runLastStep: number | null): number {
 }
 
 /**
- * The earliest (layer, bucket) whose value is non-finite or >= SPIKE_RATIO × its median;
+ * The earliest (layer, bucket) holding a non-finite norm or whose max is >= SPIKE_RATIO × its median;
  * ratio spikes in buckets starting before `ignoreBefore` do not count.
  */
 export function firstSpike(g: HeatmapGrid, ignoreBefore = 0): FirstSpike | null {
@@ -60,7 +67,7 @@ export function firstSpike(g: HeatmapGrid, ignoreBefore = 0): FirstSpike | null 
     for (let b = 0; b < row.length; b++) {
       const v = row[b];
       if (v === null) continue;
-      const ratio = Number.isFinite(v) ? v / g.median[l] : Number.POSITIVE_INFINITY;
+      const ratio = Number.isFinite(v) && !(g.nonFinite[l][b] > 0) ? v / g.median[l] : Number.POSITIVE_INFINITY;
       if (ratio < SPIKE_RATIO) continue;
       if (Number.isFinite(ratio) && g.step[b] < ignoreBefore) continue;
       const step = g.step[b];

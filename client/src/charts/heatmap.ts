@@ -8,6 +8,7 @@ import { TID } from '../testids.ts';
 import { palette } from '../theme.ts';
 import { cellColor, firstSpike, scaleGradient, startToIgnore, toGrid, type HeatmapGrid } from './heatmap-model.ts';
 import type { ZoomHandlers } from './plot-panel.ts';
+import { fmtX, relativeTicks, STEP_MAP, type XMap } from '../x-axis.ts';
 
 const AXIS_H = 22;
 /** Many layers: rows stay this tall (labels readable) and the heatmap scrolls instead. */
@@ -23,8 +24,11 @@ export interface HeatmapOptions extends ZoomHandlers {
 export interface XAlign {
   left: number;
   width: number;
+  /** The x scale's range, in the charts' x units (steps, seconds since the start, or ms). */
   min: number;
   max: number;
+  /** Steps <-> those x units. */
+  map: XMap;
 }
 
 /** Round tick values (1, 2 or 5 times a power of ten) across [min, max]. */
@@ -47,6 +51,8 @@ export class LayerHeatmap {
   #grid: HeatmapGrid | null = null;
   readonly #align: () => XAlign | null;
   #xRange: [number, number] = [0, 1];
+  /** Steps <-> x of the range drawn (the charts' when aligned with them). */
+  #map: XMap = STEP_MAP;
   #gutter = 100;
   #plotW = 600;
   #rowH = 16;
@@ -74,7 +80,7 @@ export class LayerHeatmap {
       ramp,
       ' ×32',
       h('i', { class: 'sw sw-nonfinite' }),
-      'non-finite',
+      h('span', { title: 'a bucket where the layer had at least one NaN or ±Infinity norm, whatever its max' }, 'non-finite (any NaN/±Inf in the bucket)'),
     );
     this.el = h(
       'section',
@@ -95,7 +101,7 @@ export class LayerHeatmap {
     const clamp = (px: number) => Math.min(this.#gutter + this.#plotW, Math.max(this.#gutter, px));
     const stepAt = (px: number) => {
       const [x0, x1] = this.#xRange;
-      return x0 + ((clamp(px) - this.#gutter) / this.#plotW) * (x1 - x0);
+      return this.#map.toStep(x0 + ((clamp(px) - this.#gutter) / this.#plotW) * (x1 - x0));
     };
     const show = (a: number, b: number) => {
       const sel = this.#select;
@@ -150,7 +156,7 @@ export class LayerHeatmap {
   /** What the drawing depends on besides the grid: the x alignment and the start left out. */
   #key(a: XAlign | null): string {
     const ignore = startToIgnore(this.#opts.runLastStep?.() ?? null);
-    return `${a ? `${a.left}|${a.width}|${a.min}|${a.max}` : 'none'}|${ignore}`;
+    return `${a ? `${a.left}|${a.width}|${a.min}|${a.max}|${a.map.mode}` : 'none'}|${ignore}`;
   }
 
   destroy(): void {
@@ -186,8 +192,14 @@ export class LayerHeatmap {
         ? `first to spike: ${g.names[first.layer]} at step ${first.step} (${Number.isFinite(first.ratio) ? `${fmtNum(first.ratio, 3)}× median` : 'non-finite'})`
         : 'no layer spiked in this range') + ignored,
     );
-    if (a && a.max > a.min) this.#xRange = [a.min, a.max];
-    else if (g.step.length > 0) this.#xRange = [g.step[0], Math.max(g.step[g.step.length - 1] + g.bucketSize, g.step[0] + 1)];
+    if (a && a.max > a.min) {
+      this.#xRange = [a.min, a.max];
+      this.#map = a.map;
+    } else if (g.step.length > 0) {
+      this.#xRange = [g.step[0], Math.max(g.step[g.step.length - 1] + g.bucketSize, g.step[0] + 1)];
+      this.#map = STEP_MAP;
+    }
+    const map = this.#map;
     this.#paint(width, height, (ctx) => {
       ctx.font = '11px system-ui, sans-serif';
       const labelW = a ? a.left : Math.min(180, Math.max(...g.names.map((n) => ctx.measureText(n).width)) + 12);
@@ -195,7 +207,8 @@ export class LayerHeatmap {
       this.#gutter = labelW;
       this.#plotW = plotW;
       const [x0, x1] = this.#xRange;
-      const px = (step: number) => labelW + ((step - x0) / (x1 - x0)) * plotW;
+      const px = (step: number) => labelW + ((map.toX(step) - x0) / (x1 - x0)) * plotW;
+      const pxOfX = (x: number) => labelW + ((x - x0) / (x1 - x0)) * plotW;
       ctx.fillStyle = pal.text;
       ctx.textBaseline = 'middle';
       ctx.textAlign = 'right';
@@ -208,13 +221,15 @@ export class LayerHeatmap {
       for (let l = 0; l < layers; l++) {
         const y = l * this.#rowH;
         const row = g.values[l];
+        const bad = g.nonFinite[l];
         for (let b = 0; b < row.length; b++) {
           const v = row[b];
           if (v === null) continue;
           const cx = px(g.step[b]);
           const next = b + 1 < g.step.length ? g.step[b + 1] : g.step[b] + g.bucketSize;
           const w = Math.max(1, px(next) - cx);
-          ctx.fillStyle = Number.isFinite(v) ? cellColor(v / g.median[l]) : pal.nonFinite;
+          // A bucket with any NaN/±Inf norm is drawn in the non-finite colour, whatever its max.
+          ctx.fillStyle = Number.isFinite(v) && !(bad[b] > 0) ? cellColor(v / g.median[l]) : pal.nonFinite;
           ctx.fillRect(cx, y, w + 0.5, this.#rowH - 1);
         }
       }
@@ -225,12 +240,14 @@ export class LayerHeatmap {
         ctx.strokeRect(fx - 3, first.layer * this.#rowH + 1, 8, this.#rowH - 2);
       }
       ctx.restore();
-      // step axis
+      // x axis, in the charts' units
       ctx.fillStyle = pal.axis;
       ctx.textBaseline = 'top';
-      for (const step of niceTicks(x0, x1, Math.max(2, Math.floor(plotW / 110)))) {
-        const x = px(step);
-        const label = fmtInt(step);
+      const target = Math.max(2, Math.floor(plotW / 110));
+      const ticks = map.mode === 'relative' ? relativeTicks(x0, x1, target) : niceTicks(x0, x1, target);
+      for (const tick of ticks) {
+        const x = pxOfX(tick);
+        const label = map.mode === 'step' ? fmtInt(tick) : fmtX(map.mode, tick);
         const w = ctx.measureText(label).width;
         ctx.fillText(label, Math.min(width - w - 2, Math.max(labelW, x - w / 2)), layers * this.#rowH + 5);
       }
@@ -267,7 +284,7 @@ export class LayerHeatmap {
     const l = Math.floor((e.clientY - rect.top) / this.#rowH);
     const plotW = this.#plotW;
     const [x0, x1] = this.#xRange;
-    const step = x0 + ((x - this.#gutter) / plotW) * (x1 - x0);
+    const step = this.#map.toStep(x0 + ((x - this.#gutter) / plotW) * (x1 - x0));
     if (l < 0 || l >= g.names.length || x < this.#gutter) {
       this.#canvas.title = '';
       return;
@@ -275,6 +292,11 @@ export class LayerHeatmap {
     let b = 0;
     while (b + 1 < g.step.length && g.step[b + 1] <= step) b++;
     const v = g.values[l][b];
-    this.#canvas.title = `${g.names[l]} · step ${g.step[b]}: ${fmtNum(v)} (${v !== null && Number.isFinite(v) ? fmtNum(v / g.median[l], 3) + '× median' : ''})`;
+    const bad = g.nonFinite[l][b];
+    const steps = g.bucketSize > 1 ? `steps ${fmtInt(g.step[b])}+` : `step ${fmtInt(g.step[b])}`;
+    this.#canvas.title =
+      `${g.names[l]} · ${steps}: max ${fmtNum(v)}` +
+      (v !== null && Number.isFinite(v) ? ` (${fmtNum(v / g.median[l], 3)}× median)` : '') +
+      (bad > 0 ? ` · ${fmtInt(bad)} non-finite` : '');
   }
 }

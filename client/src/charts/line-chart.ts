@@ -3,6 +3,8 @@
 // non-finite gradient steps are shaded here too, so a diverged stretch lines up across
 // charts; a column's own non-finite values (a NaN loss) get markers with a count.
 import uPlot from 'uplot';
+import { xAxisOf, type XAxisChoice, type XMode } from '../x-axis.ts';
+import { xAxisParts, type XAxisParts } from './x-axis-options.ts';
 import { h, setText } from '../dom.ts';
 import { fmtNum } from '../format.ts';
 import type { RunData } from '../run-data.ts';
@@ -40,6 +42,8 @@ export interface LineChartSpec extends ZoomHandlers {
   /** Text next to the title, from the data shown (e.g. the clipped fraction's window). */
   note?: (s: PlotSeries) => string;
   height?: number;
+  /** Step, relative or wall time on the x axis, as on the norm chart (default: step). */
+  xAxis?: XAxisChoice;
 }
 
 export class LineChart {
@@ -50,6 +54,8 @@ export class LineChart {
   #shownLen = 0;
   #markers: MarkerLayer | null = null;
   readonly #note = h('span', { class: 'muted hint', testid: TID.chartNote });
+  /** The x mode the options were built for (a range without times draws steps). */
+  #builtMode: XMode = 'step';
 
   constructor(model: RunData, spec: LineChartSpec) {
     this.#spec = spec;
@@ -67,10 +73,15 @@ export class LineChart {
           const halfLife = spec.smoothing?.halfLife ?? 0;
           const smoothed = halfLife > 0 ? spec.lines.filter((l) => l.smooth).map((l) => emaOverSteps(s.lastStep, l.column(s), halfLife, n, firstSpan(s))) : [];
           if (spec.note) setText(this.#note, spec.note(s));
-          return [s.step.slice(0, n), ...cols, ...smoothed];
+          const { x, map } = xAxisOf(s, spec.xAxis?.mode ?? 'step', n);
+          this.panel.xMap = map;
+          if (map.mode !== this.#builtMode) queueMicrotask(() => this.panel.rebuild());
+          return [x, ...cols, ...smoothed];
         },
         options: (pal) => {
-          const o = options(spec, pal, spec.smoothing?.halfLife ?? 0);
+          const s = model.series;
+          this.#builtMode = xAxisOf(s, spec.xAxis?.mode ?? 'step', s.step.length).map.mode;
+          const o = options(spec, pal, spec.smoothing?.halfLife ?? 0, xAxisParts(this.#builtMode, (idx) => this.#shown.step[idx]));
           o.hooks = { drawAxes: [(u) => this.#drawBehind(u, pal)], draw: [(u) => this.#draw(u)] };
           return o;
         },
@@ -79,6 +90,7 @@ export class LineChart {
       ...(spec.note ? [this.#note] : []),
     );
     spec.smoothing?.onChange(() => this.panel.rebuild());
+    spec.xAxis?.onChange(() => this.panel.rebuild());
   }
 
   #drawBehind(u: uPlot, pal: Palette): void {
@@ -113,16 +125,17 @@ export class LineChart {
 
 const steps = uPlot.paths.stepped!({ align: 1 });
 
-function options(spec: LineChartSpec, pal: Palette, halfLife: number): Omit<uPlot.Options, 'width' | 'height'> {
+function options(spec: LineChartSpec, pal: Palette, halfLife: number, x: XAxisParts): Omit<uPlot.Options, 'width' | 'height'> {
   const fixed = spec.yRange;
   const smoothed = halfLife > 0 ? spec.lines.filter((l) => l.smooth) : [];
   return {
     cursor: { sync: { key: spec.syncKey }, drag: { x: true, y: false } },
-    scales: { x: { time: false }, y: fixed ? { range: () => fixed } : {} },
+    ms: x.ms,
+    scales: { x: x.scale, y: fixed ? { range: () => fixed } : {} },
     // The step label is on the gradient-norm chart above; repeating it costs plot height.
-    axes: [axis(pal, '', { labelSize: 0 }), axis(pal, spec.yLabel, { size: 60, values: yTicks })],
+    axes: [axis(pal, '', { labelSize: 0, ...x.axis }), axis(pal, spec.yLabel, { size: 60, values: yTicks })],
     series: [
-      { label: 'step', value: (_u, v) => (v === null ? '–' : String(v)) },
+      { label: x.legendLabel, value: x.legend },
       ...spec.lines.map(
         (l): uPlot.Series => ({
           label: l.label,

@@ -2,6 +2,8 @@
 // real elements so they can be clicked, hovered for a title, and found by tests; a pool
 // keeps redraws from creating and destroying nodes every frame.
 import uPlot from 'uplot';
+import { stepToPos } from './x-map.ts';
+import type { XMap } from '../x-axis.ts';
 
 export interface Marker {
   /** The step it stands for (data-step). */
@@ -18,6 +20,8 @@ export interface Marker {
   top?: number;
   /** data-run, for markers that belong to one of several runs. */
   run?: string;
+  /** That run's steps -> x, when it is not the chart's (compare on a time axis). */
+  xMap?: XMap;
   onClick?: () => void;
 }
 
@@ -44,7 +48,7 @@ export class MarkerLayer {
     let used = 0;
     for (const m of markers) {
       if (used >= MAX_MARKERS) break;
-      const left = u.valToPos(m.at ?? m.x, 'x');
+      const left = stepToPos(u, m.at ?? m.x, false, m.xMap);
       if (!(left >= -1 && left <= width + 1)) continue;
       const el = this.#get(used++);
       if (el.dataset.kind !== m.kind) {

@@ -2,18 +2,21 @@
 // non-finite buckets (merged when closer than 3 px), so a diverged stretch reads as one
 // region, and a lone NaN step as a thin line, never as a gap that looks like "no data".
 import uPlot from 'uplot';
+import { stepToPos } from './x-map.ts';
+import type { XMap } from '../x-axis.ts';
 import type { PlotSeries } from '../series.ts';
 import { mergeNearSpans, nonFiniteSpans, type NonFiniteSpan } from './nonfinite-spans.ts';
 
 const MERGE_PX = 3;
 
 /** The spans of `countAt` in the first n buckets, merged as they would look on this chart. */
-export function spansOnChart(u: uPlot, s: PlotSeries, countAt: (i: number) => number, n: number): NonFiniteSpan[] {
+/** `map`: the run's steps -> x when not the chart's (see stepToPos). */
+export function spansOnChart(u: uPlot, s: PlotSeries, countAt: (i: number) => number, n: number, map?: XMap): NonFiniteSpan[] {
   const pr = uPlot.pxRatio;
-  return mergeNearSpans(nonFiniteSpans(s, countAt, n), (step) => u.valToPos(step, 'x', true), MERGE_PX * pr);
+  return mergeNearSpans(nonFiniteSpans(s, countAt, n), (step) => stepToPos(u, step, true, map), MERGE_PX * pr);
 }
 
-export function drawNonFiniteBands(u: uPlot, spans: NonFiniteSpan[], color: string, alpha = 1): void {
+export function drawNonFiniteBands(u: uPlot, spans: NonFiniteSpan[], color: string, alpha = 1, map?: XMap): void {
   const pr = uPlot.pxRatio;
   const { left, top, width, height } = u.bbox;
   const ctx = u.ctx;
@@ -23,8 +26,8 @@ export function drawNonFiniteBands(u: uPlot, spans: NonFiniteSpan[], color: stri
   ctx.clip();
   ctx.fillStyle = color;
   for (const span of spans) {
-    const x0 = u.valToPos(span.from, 'x', true);
-    const x1 = u.valToPos(span.to, 'x', true);
+    const x0 = stepToPos(u, span.from, true, map);
+    const x1 = stepToPos(u, span.to, true, map);
     if (x1 < left - 2 || x0 > left + width + 2) continue;
     if (x1 - x0 < 3 * pr) {
       ctx.globalAlpha = 0.45 * alpha;

@@ -20,6 +20,9 @@ import { describeSpan, type NonFiniteSpan } from './nonfinite-spans.ts';
 import { noPaths, strokeOnTop } from './overlay-lines.ts';
 import { axis, PlotPanel, yTicks, type ZoomHandlers } from './plot-panel.ts';
 import { drawTickStrip, STRIP_HEIGHT } from './tick-strip.ts';
+import { xAxisOf, type XAxisChoice, type XMode } from '../x-axis.ts';
+import { xAxisParts } from './x-axis-options.ts';
+import { stepToPos } from './x-map.ts';
 
 export interface NormChartOptions extends ZoomHandlers {
   syncKey: string;
@@ -28,6 +31,8 @@ export interface NormChartOptions extends ZoomHandlers {
   onEventClick?: (event: RunEvent) => void;
   /** After every redraw (the heatmap follows this chart's x scale). */
   onDraw?: () => void;
+  /** Step, relative or wall time on the x axis (default: step). */
+  xAxis?: XAxisChoice;
 }
 
 const positive = (c: Col): Col => c.map((v) => (v !== null && v > 0 ? v : null));
@@ -53,6 +58,8 @@ export class NormChart {
   #markers: MarkerLayer | null = null;
   #spans: NonFiniteSpan[] = [];
   #painted = false;
+  /** The x mode the chart's options were built for (a range without times draws steps). */
+  #builtMode: XMode = 'step';
   readonly #empty = h('div', { class: 'empty-overlay' }, 'No steps yet: waiting for the first one…');
 
   constructor(model: RunData, opts: NormChartOptions) {
@@ -77,6 +84,13 @@ export class NormChart {
     // A fetched range (not each live append) may change the automatic choice of scale.
     model.onData((reason) => reason === 'load' && this.#autoLog());
     opts.smoothing?.onChange(() => this.panel.rebuild());
+    opts.xAxis?.onChange(() => this.panel.rebuild());
+  }
+
+  /** The x mode this chart can draw now: the one chosen, or steps for a range without times. */
+  #xMode(): XMode {
+    const s = this.#model.series;
+    return xAxisOf(s, this.#opts.xAxis?.mode ?? 'step', s.step.length).map.mode;
   }
 
   get #halfLife(): number {
@@ -108,14 +122,17 @@ export class NormChart {
     // Copies: live appends grow the model's arrays, and uPlot must keep what it was given.
     const cut = (c: Col): Col => c.slice(0, n);
     const fix = this.log ? (c: Col) => positive(cut(c)) : cut;
-    const x = s.step.slice(0, n);
+    const { x, map } = xAxisOf(s, this.#opts.xAxis?.mode ?? 'step', n);
+    this.panel.xMap = map;
+    // Times arrived for a run that had none (or the reverse): the axis itself must change.
+    if (map.mode !== this.#builtMode) queueMicrotask(() => this.panel.rebuild());
     const data: uPlot.AlignedData = [
       x,
       fix(s.normMax),
       fix(s.normMin),
       fix(s.normLast),
       fix(s.threshold),
-      fix(alignWhatIf(x, this.#model.whatIf)),
+      fix(alignWhatIf(s.step.slice(0, n), this.#model.whatIf)),
     ];
     // Each value stands at its bucket's last step (the step of `normLast`).
     const halfLife = this.#halfLife;
@@ -132,22 +149,25 @@ export class NormChart {
       const raw = this.#shown.normLastRaw[idx];
       return raw === null || raw === undefined ? '–' : fmtNum(raw);
     };
+    this.#builtMode = this.#xMode();
+    const x = xAxisParts(this.#builtMode, (idx) => this.#shown.step[idx]);
     return {
+      ms: x.ms,
       cursor: { sync: { key: this.#opts.syncKey }, drag: { x: true, y: false } },
       padding: [LABEL_ROOM, null, null, null],
       scales: {
-        x: { time: false },
+        x: x.scale,
         y: this.log
           ? { distr: 3, log: 10 }
           : { range: (_u, _min, max) => [0, max !== null && max > 0 ? max * 1.08 : 1] },
       },
       // The x labels move down by the strip's height: the strip sits between plot and labels.
       axes: [
-        axis(pal, 'step', { gap: 5 + STRIP_HEIGHT, size: 34 + STRIP_HEIGHT, ticks: { show: false } }),
+        axis(pal, x.label, { gap: 5 + STRIP_HEIGHT, size: 34 + STRIP_HEIGHT, ticks: { show: false }, ...x.axis }),
         axis(pal, '‖g‖ (global L2, before clipping)', { size: 60, values: yTicks }),
       ],
       series: [
-        { label: 'step', value: (_u, v) => (v === null ? '–' : String(v)) },
+        { label: x.legendLabel, value: x.legend },
         { label: 'max', stroke: pal.band, width: 1, value: fmt, spanGaps: true, alpha: raw },
         { label: 'min', stroke: pal.band, width: 1, value: fmt, spanGaps: true, alpha: raw },
         { label: '‖g‖', stroke: pal.norm, width: 1.5, value: normValue, spanGaps: true, alpha: raw },
@@ -202,7 +222,7 @@ export class NormChart {
     ctx.textBaseline = 'bottom';
     let labelEnd = Number.NEGATIVE_INFINITY;
     for (const m of this.#model.policyMarks) {
-      const x = Math.round(u.valToPos(m.step, 'x', true));
+      const x = Math.round(stepToPos(u, m.step, true));
       if (x < left || x > left + width) continue;
       ctx.beginPath();
       ctx.moveTo(x, top - 3 * pr);
@@ -231,7 +251,7 @@ export class NormChart {
       const pad = Math.max(20, Math.ceil((to - from) / 2));
       this.#opts.onZoom?.(Math.max(0, from - pad), to + pad);
     };
-    markers.push(...clusterMarkers(events, (step) => u.valToPos(step, 'x'), CLUSTER_PX, zoomTo));
+    markers.push(...clusterMarkers(events, (step) => stepToPos(u, step), CLUSTER_PX, zoomTo));
     // Made here, not in a ready hook: the first draw of a rebuilt chart comes before ready.
     if (this.#markers?.plot !== u) this.#markers = new MarkerLayer(u);
     this.#markers.place(u, markers);

@@ -5,6 +5,8 @@ import uPlot from 'uplot';
 import { h, setText } from '../dom.ts';
 import { palette, type Palette } from '../theme.ts';
 import { perFrame } from './frame.ts';
+import { STEP_MAP, type XMap } from '../x-axis.ts';
+import { attachXMap } from './x-map.ts';
 
 export interface PanelSpec {
   title: string;
@@ -29,6 +31,8 @@ export class PlotPanel {
   readonly #zoom: ZoomHandlers;
   readonly #resize: ResizeObserver;
   readonly #scheduleData: () => void;
+  /** Steps <-> x values of the data last given (set by the chart's data()); zooms ask in steps. */
+  xMap: XMap = STEP_MAP;
 
   constructor(spec: PanelSpec, zoom: ZoomHandlers = {}, ...toolbar: HTMLElement[]) {
     this.#spec = spec;
@@ -94,8 +98,8 @@ export class PlotPanel {
     };
     const setSelect = (u: uPlot) => {
       if (u.select.width < 2) return;
-      const from = u.posToVal(u.select.left, 'x');
-      const to = u.posToVal(u.select.left + u.select.width, 'x');
+      const from = this.xMap.toStep(u.posToVal(u.select.left, 'x'));
+      const to = this.xMap.toStep(u.posToVal(u.select.left + u.select.width, 'x'));
       zoom.onZoom?.(from, to);
     };
     const hooks: uPlot.Hooks.Arrays = { ...opts.hooks, setSelect: [...(opts.hooks?.setSelect ?? []), setSelect] };
@@ -104,6 +108,7 @@ export class PlotPanel {
       this.#spec.data(),
       this.body,
     );
+    attachXMap(this.#plot, () => this.xMap);
   }
 
   destroy(): void {

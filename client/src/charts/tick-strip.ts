@@ -2,6 +2,7 @@
 // labels are pushed down to make room), so they never cover the norms or the threshold:
 // at 80 % clipped, ticks inside the plot became a solid bar over the threshold line.
 import uPlot from 'uplot';
+import { stepToPos } from './x-map.ts';
 import type { PlotSeries } from '../series.ts';
 import type { Palette } from '../theme.ts';
 
@@ -36,8 +37,8 @@ export function drawTickStrip(u: uPlot, s: PlotSeries, n: number, pal: Palette):
     for (let i = 0; i < n; i++) {
       const c = counts[i];
       if (!(c > 0)) continue;
-      const x = u.valToPos(s.step[i], 'x', true);
-      const xEnd = u.valToPos(s.lastStep[i] + 1, 'x', true);
+      const x = stepToPos(u, s.step[i], true);
+      const xEnd = stepToPos(u, s.lastStep[i] + 1, true);
       if (xEnd < left || x > left + width) continue;
       const w = Math.max(2 * pr, xEnd - x);
       const hgt = Math.max(2 * pr, Math.min(1, c / Math.max(1, s.count[i])) * row);

@@ -1,4 +1,5 @@
-// Several runs overlaid on one chart (x = step), any metric of theirs: gradient norm,
+// Several runs overlaid on one chart (x = step, or each run's time since its first step, or
+// wall time, as on the run page), any metric of theirs: gradient norm,
 // threshold, loss, learning rate or the rolling clipped fraction. Each run is a RunData of
 // its own (fetched at about the chart's pixel width, live steps appended while following,
 // zoomed together), aligned with uPlot.join once per frame. A run that cannot be loaded
@@ -20,6 +21,9 @@ import { TID } from '../testids.ts';
 import { onThemeChange, palette, type Palette } from '../theme.ts';
 import { errorText, type AppContext, type View } from './view.ts';
 import { smoothingControl } from './smoothing-control.ts';
+import { hasTime, STEP_MAP, XAxisChoice, xAxisOf, type XMap, type XMode } from '../x-axis.ts';
+import { xAxisParts } from '../charts/x-axis-options.ts';
+import { xAxisControl } from './x-axis-control.ts';
 
 interface Metric {
   label: string;
@@ -52,6 +56,8 @@ interface Member {
   model: RunData;
   missing: string | null;
   info: HTMLElement;
+  /** Its steps -> the chart's x (each run has its own times). */
+  xMap: XMap;
 }
 
 /** Marker rows: one per run, so two runs' markers at one step do not cover each other. */
@@ -59,13 +65,17 @@ const MARKER_ROW = 13;
 
 export function compareView(ctx: AppContext, ids: string[]): View {
   const smoothing = new Smoothing();
+  const xAxis = new XAxisChoice();
+  const xControl = xAxisControl(xAxis);
+  /** The x mode options were built for. */
+  let builtMode: XMode = 'step';
   let metric: Metric = METRICS.norm;
   let log = false;
   /** null: log when the values span more than two decades; true/false: the user's choice. */
   let logChoice: boolean | null = null;
   const scaleNote = h('span', { class: 'muted scale-note', testid: TID.scaleNote });
   let markers: MarkerLayer | null = null;
-  const members: Member[] = ids.map((id) => ({ id, name: id, model: new RunData(id), missing: null, info: h('li', { testid: TID.compareRun, 'data-run-id': id }) }));
+  const members: Member[] = ids.map((id) => ({ id, name: id, model: new RunData(id), missing: null, info: h('li', { testid: TID.compareRun, 'data-run-id': id }), xMap: STEP_MAP }));
   const message = h('div', { class: 'error-box', testid: TID.error, hidden: true });
   const metricSelect = h(
     'select',
@@ -77,17 +87,28 @@ export function compareView(ctx: AppContext, ids: string[]): View {
   /** The clipped-fraction window: the same for every run, from the coarsest buckets shown. */
   const window = () => clipWindow(Math.max(1, ...members.map((m) => m.model.series.bucketSize)));
   const halfLife = () => (metric.smooth ? smoothing.halfLife : 0);
+  const timesMissing = () => members.some((m) => !m.missing && m.model.series.step.length > 0 && !hasTime(m.model.series));
+  /** A time axis only when every run with steps has times: seconds and steps on one axis would mislead. */
+  const xMode = (): XMode => {
+    const withSteps = members.filter((m) => !m.missing && m.model.series.step.length > 0);
+    return xAxis.mode !== 'step' && withSteps.length > 0 && withSteps.every((m) => hasTime(m.model.series)) ? xAxis.mode : 'step';
+  };
 
   // Columns: x, then per run its raw metric, then (smoothing on) per run its EMA.
   function data(): uPlot.AlignedData {
     const w = window();
+    const mode = xMode();
+    if (mode !== builtMode) queueMicrotask(() => panel.rebuild());
     const tables = members.map((m) => {
       const s = m.model.series;
       const n = s.step.length;
       const raw = metric.column(s, w).slice(0, n);
       const cols: Col[] = [raw];
       if (halfLife() > 0 && !m.missing) cols.push(emaOverSteps(s.lastStep, raw, halfLife(), n, firstSpan(s)));
-      return [s.step.slice(0, n), ...cols] as uPlot.AlignedData;
+      // Relative time: every run from its own first step, so runs started days apart overlay.
+      const { x, map } = xAxisOf(s, mode, n);
+      m.xMap = map;
+      return [x, ...cols] as uPlot.AlignedData;
     });
     // uPlot.join needs at least one x; an all-missing compare draws empty axes.
     const joined = tables.every((t) => t[0].length === 0) ? (tables.flatMap((t, i) => (i === 0 ? t : t.slice(1))) as uPlot.AlignedData) : uPlot.join(tables);
@@ -98,7 +119,9 @@ export function compareView(ctx: AppContext, ids: string[]): View {
 
   function options(pal: Palette): Omit<uPlot.Options, 'width' | 'height'> {
     const smooth = halfLife() > 0;
-    const series: uPlot.Series[] = [{ label: 'step', value: (_u, v) => (v === null ? '–' : String(v)) }];
+    builtMode = xMode();
+    const x = xAxisParts(builtMode, null);
+    const series: uPlot.Series[] = [{ label: x.legendLabel, value: x.legend }];
     members.forEach((m, i) => {
       const stroke = pal.series[i % pal.series.length];
       const label = m.missing ? `${m.id} (missing)` : m.name;
@@ -107,9 +130,10 @@ export function compareView(ctx: AppContext, ids: string[]): View {
     });
     const fraction = metric === METRICS.clipped;
     return {
+      ms: x.ms,
       cursor: { drag: { x: true, y: false } },
-      scales: { x: { time: false }, y: log ? { distr: 3, log: 10 } : fraction ? { range: () => [0, 1.05] } : {} },
-      axes: [axis(pal, 'step'), axis(pal, metric.label, { size: 60, values: yTicks })],
+      scales: { x: x.scale, y: log ? { distr: 3, log: 10 } : fraction ? { range: () => [0, 1.05] } : {} },
+      axes: [axis(pal, x.label, x.axis), axis(pal, metric.label, { size: 60, values: yTicks })],
       series,
       hooks: { drawAxes: [(u) => drawBehind(u, pal)], draw: [(u) => drawMarkers(u, pal)] },
     };
@@ -119,7 +143,7 @@ export function compareView(ctx: AppContext, ids: string[]): View {
     members.forEach((m, i) => {
       const s = m.model.series;
       const flags = metric.nonFinite(s);
-      drawNonFiniteBands(u, spansOnChart(u, s, (j) => flags[j], s.step.length), pal.series[i % pal.series.length], 0.6);
+      drawNonFiniteBands(u, spansOnChart(u, s, (j) => flags[j], s.step.length, m.xMap), pal.series[i % pal.series.length], 0.6, m.xMap);
     });
   }
 
@@ -128,7 +152,7 @@ export function compareView(ctx: AppContext, ids: string[]): View {
     members.forEach((m, i) => {
       const s = m.model.series;
       const flags = metric.nonFinite(s);
-      for (const span of spansOnChart(u, s, (j) => flags[j], s.step.length)) {
+      for (const span of spansOnChart(u, s, (j) => flags[j], s.step.length, m.xMap)) {
         list.push({
           x: span.from,
           at: spanMiddle(span),
@@ -138,6 +162,7 @@ export function compareView(ctx: AppContext, ids: string[]): View {
           color: pal.series[i % pal.series.length],
           top: i * MARKER_ROW,
           run: m.id,
+          xMap: m.xMap,
           title: `${m.name}: ${describeSpan(span, `${metric.label} values`, `${metric.label} is not finite`)}`,
         });
       }
@@ -149,8 +174,9 @@ export function compareView(ctx: AppContext, ids: string[]): View {
   const panel = new PlotPanel(
     { title: metric.title, testid: TID.compareChart, height: 380, data, options },
     {
+      // The panel's own map is steps (x itself): each run turns the x range into its steps.
       onZoom: (from, to) => {
-        for (const m of members) void m.model.zoom(from, to);
+        for (const m of members) void m.model.zoom(m.xMap.toStep(from), m.xMap.toStep(to));
       },
       onReset: () => {
         for (const m of members) void m.model.follow();
@@ -203,6 +229,7 @@ export function compareView(ctx: AppContext, ids: string[]): View {
       h('a', { href: '#/', class: 'back' }, '← runs'),
       h('h2', {}, `Comparing ${ids.length} runs`),
       h('span', { class: 'muted hint' }, 'drag to zoom · double-click for the whole runs'),
+      xControl.el,
       smoothingControl(smoothing),
     ),
     message,
@@ -232,6 +259,7 @@ export function compareView(ctx: AppContext, ids: string[]): View {
       m.model.onData((reason) => {
         panel.update();
         describeMembers();
+        xControl.update(timesMissing());
         if (reason === 'load') autoLog();
       }),
       m.model.onError((err) => {
@@ -254,6 +282,10 @@ export function compareView(ctx: AppContext, ids: string[]): View {
       describeMembers();
     }),
     smoothing.onChange(() => panel.rebuild()),
+    xAxis.onChange(() => {
+      panel.rebuild();
+      xControl.update(timesMissing());
+    }),
   );
 
   void Promise.all(

@@ -22,6 +22,8 @@ import { RunHeader } from './run-header.ts';
 import { StopPanel } from './stop-panel.ts';
 import { Smoothing } from '../smoothing.ts';
 import { smoothingControl } from './smoothing-control.ts';
+import { hasTime, XAxisChoice } from '../x-axis.ts';
+import { xAxisControl } from './x-axis-control.ts';
 import { errorText, type AppContext, type View } from './view.ts';
 import { WhatIfPanel } from './whatif-panel.ts';
 
@@ -78,6 +80,8 @@ export function runView(ctx: AppContext, runId: string): View {
     const firstLoad = model.load();
     const syncKey = `run-${runId}`;
     const smoothing = new Smoothing();
+    const xAxis = new XAxisChoice();
+    const xControl = xAxisControl(xAxis);
     const zoom = {
       onZoom: (from: number, to: number) => void model.zoom(from, to),
       onReset: () => void model.follow(),
@@ -89,6 +93,7 @@ export function runView(ctx: AppContext, runId: string): View {
       smoothing,
       onEventClick: (e: RunEvent) => events.highlight(e.id),
       onDraw: () => heatmap.renderIfMoved(),
+      xAxis,
     });
     const loss = new LineChart(model, {
       ...zoom,
@@ -97,6 +102,7 @@ export function runView(ctx: AppContext, runId: string): View {
       testid: TID.lossChart,
       yLabel: 'loss',
       smoothing,
+      xAxis,
       lines: [{ label: 'loss', color: (p) => p.loss, column: (s) => s.loss, nonFinite: (s) => s.lossNonFinite, smooth: true }],
     });
     const lr = new LineChart(model, {
@@ -105,6 +111,7 @@ export function runView(ctx: AppContext, runId: string): View {
       title: 'Learning rate',
       testid: TID.lrChart,
       yLabel: 'lr',
+      xAxis,
       lines: [{ label: 'lr', color: (p) => p.lr, column: (s) => s.lr }],
     });
     const coef = new LineChart(model, {
@@ -114,6 +121,7 @@ export function runView(ctx: AppContext, runId: string): View {
       testid: TID.coefChart,
       yLabel: 'factor / fraction',
       yRange: [0, 1.05],
+      xAxis,
       lines: [
         { label: 'min coef', color: (p) => p.coef, column: (s) => s.coefMin },
         { label: 'clipped fraction', color: (p) => p.clipped, column: (s) => rollingClipFraction(s, clipWindow(s.bucketSize)), area: true },
@@ -126,7 +134,7 @@ export function runView(ctx: AppContext, runId: string): View {
         const u = norm.panel.plot;
         const { min, max } = u?.scales.x ?? {};
         if (!u || min === undefined || max === undefined || min === null || max === null) return null;
-        return { left: u.bbox.left / uPlot.pxRatio, width: u.bbox.width / uPlot.pxRatio, min, max };
+        return { left: u.bbox.left / uPlot.pxRatio, width: u.bbox.width / uPlot.pxRatio, min, max, map: norm.panel.xMap };
       },
       { ...zoom, runLastStep: () => summary?.lastStep ?? null },
     );
@@ -163,7 +171,7 @@ export function runView(ctx: AppContext, runId: string): View {
     const content = h(
       'div',
       {},
-      h('div', { class: 'toolbar' }, follow, h('span', { class: 'muted hint' }, 'drag to zoom · double-click for the whole run'), smoothingControl(smoothing), csv, stop.el),
+      h('div', { class: 'toolbar' }, follow, h('span', { class: 'muted hint' }, 'drag to zoom · double-click for the whole run'), xControl.el, smoothingControl(smoothing), csv, stop.el),
       problem,
       h(
         'div',
@@ -213,6 +221,7 @@ export function runView(ctx: AppContext, runId: string): View {
 
     model.onData((reason) => {
       for (const p of panels) p.update();
+      xControl.update(model.series.step.length > 0 && !hasTime(model.series));
       const s = model.series;
       if (s.step.length > 0) header.setLastStep(s.lastStep[s.lastStep.length - 1]);
       events.render(model.events);

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-#: Why the SDK raised: the TS SDK's codes; UNREACHABLE and SERVER_FAULT are reported, never raised.
-CODES = ("INVALID_OPTION", "INVALID_STEP", "NON_FINITE", "RESUME_FAILED", "CLOSED", "UNREACHABLE", "SERVER_FAULT")
+#: Why the SDK raised: the TS SDK's codes; UNREACHABLE, SERVER_FAULT and OLDER_SERVER are reported, never raised.
+CODES = ("INVALID_OPTION", "INVALID_STEP", "NON_FINITE", "RESUME_FAILED", "CLOSED", "UNREACHABLE", "SERVER_FAULT", "OLDER_SERVER")
 
 
 class GradpilotError(Exception):

@@ -24,8 +24,9 @@ from .options import ResolvedOptions
 from .orphan_spills import OrphanSpills
 from .outbox import Outbox
 from .policy_follower import PolicyFollower
-from ..protocol.socket_events import JOIN, POLICY_ACK, RESUME, STEPS, STOP_ACK
+from ..protocol.socket_events import JOIN, POLICY_ACK, RESUME, STOP_ACK
 from .spill_file import SpillFile
+from .steps_sender import StepsSender
 from .stop_follower import StopFollower
 
 log = logging.getLogger("gradpilot.client.run")
@@ -126,6 +127,7 @@ class Run:
             error=lambda err: self._fail_locked(GradpilotError(f"The server refused a stop acknowledgement: {err}", "INVALID_STEP")),
         )
         self._conn = Connection(o.urls, o.token, self._loop.post, self._disconnected, self._policy_pushed, self._stop_pushed)
+        self._steps = StepsSender(self._conn, o.ack_timeout, self._older_server)
         self._connector_alive = False
         self._reconnect_at = 0.0
         self._stop_event = threading.Event()
@@ -512,7 +514,7 @@ class Run:
             joined = self._conn.call(JOIN, {"runId": o.id, "rank": o.rank, "worldSize": o.world_size}, o.ack_timeout)
             # A resume in this handshake clears the run's stop request on the server: ignore it then.
             resumes_now = not self._resume_sent
-            self._orphans.deliver(o.id, lambda batch: self._conn.call(STEPS, batch, o.ack_timeout), self._orphan_refused)
+            self._orphans.deliver(o.id, self._steps.call, self._orphan_refused)
             if not self._resume_sent:
                 # The server replays the run to answer (seconds per million steps): the resume
                 # timeout, not the ack timeout, or a long run would be asked again and again.
@@ -565,6 +567,14 @@ class Run:
         self._resumed = True
         self._resume_done.set()
 
+    def _older_server(self, message: str) -> None:
+        told = (f"The server at {self._conn.url} is older than this SDK and refused the steps' wall-clock times ({message}); "
+                "steps are sent without them and the server stores their arrival times. Upgrade the server to keep them.")
+        if not self._o.quiet:
+            sys.stderr.write(f"gradpilot: {told}\n")
+            sys.stderr.flush()
+        self._fail(GradpilotError(told, "OLDER_SERVER"))
+
     def _orphan_refused(self, err: RefusedError, path: str) -> None:
         self._fail(GradpilotError(f'The server refused spilled steps of run "{self.id}" from {path}: {err}', "INVALID_STEP"))
 
@@ -601,8 +611,7 @@ class Run:
                 log.debug("cannot read back a spilled batch: %s", err)
                 return
         for seq, batch in sendable:
-            self._conn.send(STEPS, batch, self._o.ack_timeout,
-                            lambda result, err, seq=seq: self._batch_answered(seq, generation, err), self._loop.call_later)
+            self._steps.send(batch, lambda result, err, seq=seq: self._batch_answered(seq, generation, err), self._loop.call_later)
         self._check_spill()
 
     def _batch_answered(self, seq: int, generation: int, err) -> None:

@@ -9,8 +9,6 @@ export default defineConfig({
   resolve: { conditions: [SOURCE, ...defaultClientConditions] },
   ssr: { resolve: { conditions: [SOURCE, ...defaultServerConditions] } },
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Two cores: parallel files, but few enough that socket tests do not starve.
@@ -18,5 +16,29 @@ export default defineConfig({
     benchmark: {
       include: ['test/bench/**/*.bench.ts'],
     },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'sqlite',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/postgres/**'],
+          globalSetup: ['test/support/global-setup.ts'],
+        },
+      },
+      // The server suite again on PostgreSQL (one throwaway cluster, a database per test
+      // server), and the tests of several servers on one database.
+      {
+        extends: true,
+        test: {
+          name: 'postgres',
+          include: ['test/server/**/*.test.ts', 'test/postgres/**/*.test.ts'],
+          // Tests of the SQLite store's own internals (its rollup tables read in-process).
+          exclude: ['test/server/rollups.test.ts'],
+          globalSetup: ['test/support/global-setup.ts', 'test/support/postgres-setup.ts'],
+          env: { GRADPILOT_TEST_STORE: 'postgres' },
+        },
+      },
+    ],
   },
 });

@@ -49,10 +49,10 @@ export function createApp(ctx: ServerContext, clientDir: string): express.Expres
   app.use(securityHeaders, refuseForeignHost(ctx.hostGuard), refuseForeignOrigin(ctx.hostGuard));
 
   // Open even with a token: the SDK's probe tells "no gradpilot here" from "refused" with it.
-  app.get('/api/health', function health(_req, res) {
+  app.get('/api/health', async function health(_req, res) {
     // A store that cannot write is not healthy, although it answers: say so until it can.
-    const fault = ctx.store.writeFault();
-    const body = { ok: fault === null, runs: ctx.store.runs.count(), uptimeSeconds: Math.round(process.uptime()) };
+    const fault = await ctx.store.writeFault();
+    const body = { ok: fault === null, runs: await ctx.store.runs.count(), uptimeSeconds: Math.round(process.uptime()) };
     if (fault) res.status(503).json({ ...body, store: 'unwritable', error: `The store cannot write: ${fault.problem}. To fix: ${fault.remedy}.` });
     else res.json(body);
   });
@@ -91,7 +91,7 @@ export function createApp(ctx: ServerContext, clientDir: string): express.Expres
   });
 
   app.use(function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction) {
-    const { status, message, cause } = toHttpError(err, ctx.store.file);
+    const { status, message, cause } = toHttpError(err, ctx.store.label);
     if (status >= 500) log('%s %s failed: %O', req.method, req.originalUrl, err);
     else log('%s %s -> %d %s', req.method, req.originalUrl, status, message);
     if (status >= 500 && req.method === 'GET') ctx.store.noteReadFault(err, `${req.method} ${req.path}`);

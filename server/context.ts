@@ -1,7 +1,7 @@
 // What the routes and socket handlers share: the store and the live machinery of one server.
 import type { PolicyVersion } from '@gradpilot/sdk/protocol';
 import type { Alerts } from './alerts/alerts.ts';
-import type { Store } from './db/store.ts';
+import type { ServerStore } from './db/server-store.ts';
 import type { HostGuard } from './guard/host-guard.ts';
 import type { RunDetectors } from './ingest/run-detectors.ts';
 import type { Metrics } from './metrics.ts';
@@ -12,7 +12,7 @@ import type { RunActivity } from './runs/run-activity.ts';
 import type { StopRequests } from './runs/stop-requests.ts';
 
 export interface ServerContext {
-  store: Store;
+  store: ServerStore;
   metrics: Metrics;
   activity: RunActivity;
   detectors: RunDetectors;

@@ -9,7 +9,7 @@ import { Alerts } from './alerts/alerts.ts';
 import { webhookUrlProblem } from './alerts/webhook-target.ts';
 import { createApp, MAX_BODY_BYTES } from './app.ts';
 import type { ServerContext } from './context.ts';
-import { openServerStore } from './db/open-server-store.ts';
+import { isPostgresUrl, openStore } from './db/open-store.ts';
 import { RunDetectors } from './ingest/run-detectors.ts';
 import { serverDetector } from './policy/policy-rules.ts';
 import { ReplayQueue } from './policy/replay-queue.ts';
@@ -33,7 +33,7 @@ import { StopRequests } from './runs/stop-requests.ts';
 const log = createDebug('gradpilot:server');
 
 export interface ServerOptions {
-  /** SQLite file (created if missing). */
+  /** SQLite file (created if missing), or a `postgres://user@host:port/db` URL. */
   db: string;
   /** 0 = a random free port. Default 7070. */
   port?: number;
@@ -85,7 +85,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log: announce = false, clientDir = DEFAULT_CLIENT_DIR, requestTimeoutMs = 30_000, webhooks = [], publicUrl = null,
   } = options;
   // ── validate options ──
-  if (typeof db !== 'string' || db === '') throw new TypeError('Expected the "db" option to be a file path, e.g. "./gradpilot.db"');
+  if (typeof db !== 'string' || db === '') throw new TypeError('Expected the "db" option to be a file path, e.g. "./gradpilot.db", or a postgres:// URL');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`Expected the "port" option to be an integer in [0, 65535], got ${port}`);
   if (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 1) {
     throw new RangeError(`Expected the "requestTimeoutMs" option to be a positive integer, got ${requestTimeoutMs}`);
@@ -110,7 +110,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   // ── wire the parts ──
   // One server per file, and only a file it can write and SQLite finds sound (else it throws, naming it).
-  const store = openServerStore(db, announce ? { report: (line) => process.stderr.write(`gradpilot: ${line}\n`) } : {});
+  const { store, warmup } = await openStore(db, announce ? { report: (line) => process.stderr.write(`gradpilot: ${line}\n`) } : {});
   const metrics = new Metrics();
   const activity = new RunActivity();
   let listeningPort = port;
@@ -122,19 +122,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     headersTimeout: Math.min(10_000, Math.ceil(requestTimeoutMs / 3)),
     connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
   });
-  const io = new IoServer({ maxHttpBufferSize: MAX_BODY_BYTES * 2, serveClient: false, allowRequest: allowHandshake(hostGuard) });
+  // On PostgreSQL, other servers may share the database: their sockets share rooms through it.
+  const cluster = isPostgresUrl(db) ? (await import('./realtime/postgres-adapter.ts')).postgresAdapter(db) : null;
+  const io = new IoServer({
+    maxHttpBufferSize: MAX_BODY_BYTES * 2, serveClient: false, allowRequest: allowHandshake(hostGuard), ...(cluster ? { adapter: cluster.adapter } : {}),
+  });
   const ingestNs: IngestNamespace = io.of(INGEST_NAMESPACE);
   const liveNs: LiveNamespace = io.of(LIVE_NAMESPACE);
-  const summarize = (runId: string) => {
-    const row = store.runs.byId(runId);
+  const summarize = async (runId: string) => {
+    const row = await store.runs.byId(runId);
     return row && toRunSummary(store, activity, row);
   };
   const ctx: ServerContext = {
     store,
     metrics,
     activity,
-    detectors: new RunDetectors(store, serverDetector),
-    live: new LiveBroadcaster(liveNs, summarize),
+    detectors: new RunDetectors(warmup, serverDetector),
+    live: new LiveBroadcaster(liveNs, summarize, { clustered: cluster !== null }),
     replays: new SharedReplays(),
     replayQueue: new ReplayQueue(options.replays),
     pushPolicy: (runId, v) => ingestNs.to(runRoom(runId)).emit('policy', { runId, version: v.version, effectiveStep: v.effectiveStep, policy: v.policy }),
@@ -147,7 +151,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       dashboards: (runId, request) => liveNs.to(runRoom(runId)).emit('stop', request),
     }),
   };
-  metrics.runs.set(store.runs.count());
+  metrics.runs.set(await store.runs.count());
   httpServer.on('request', createApp(ctx, clientDir));
   // Attached after the app: engine.io takes over the request listeners it finds and passes
   // them every request that is not its own. Attached before, the app would answer socket.io's
@@ -171,18 +175,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
     });
   } catch (err) {
-    store.close();
+    io.close();
+    await cluster?.close();
+    await store.close();
     throw err;
   }
   const addr = httpServer.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   listeningPort = actualPort;
   const url = `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${actualPort}`;
-  ctx.alerts.start(publicUrl ?? url);
-  log('listening on %s, data in %s', url, db);
+  await ctx.alerts.start(publicUrl ?? url);
+  log('listening on %s, data in %s', url, store.label);
   if (announce) {
     const serves = hasDashboard(clientDir) ? 'dashboard and API' : `API only: ${missingDashboardMessage(clientDir)}`;
-    process.stdout.write(`gradpilot listening on ${url} (${serves}), data in ${path.resolve(db)}\n`);
+    process.stdout.write(`gradpilot listening on ${url} (${serves}), data in ${isPostgresUrl(db) ? store.label : path.resolve(db)}\n`);
   }
 
   let closing: Promise<void> | null = null;
@@ -198,7 +204,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           httpServer.closeAllConnections();
         });
         ctx.live.stop();
-        store.close();
+        await cluster?.close();
+        await store.close();
         log('closed %s', url);
       })();
       return closing;

@@ -16,7 +16,7 @@ export interface ConnectionProblem {
 const PROBE_TIMEOUT_MS = 2000;
 
 export class ConnectionWatch {
-  readonly #url: string;
+  readonly #url: () => string;
   readonly #graceMs: number;
   readonly #report: (problem: ConnectionProblem) => void;
   readonly #now: () => number;
@@ -28,8 +28,8 @@ export class ConnectionWatch {
   #probing = false;
   #socketError: string | null = null;
 
-  constructor(url: string, graceMs: number, report: (problem: ConnectionProblem) => void, now: () => number = Date.now) {
-    this.#url = url;
+  constructor(url: string | (() => string), graceMs: number, report: (problem: ConnectionProblem) => void, now: () => number = Date.now) {
+    this.#url = typeof url === 'string' ? () => url : url;
     this.#graceMs = graceMs;
     this.#report = report;
     this.#now = now;
@@ -70,17 +70,18 @@ export class ConnectionWatch {
     if (this.#reportsThisOutage > 0 && this.#failedAttempts === this.#reportedAttempts) return;
     this.#probing = true;
     const attempts = this.#failedAttempts;
-    void probeServer(this.#url, PROBE_TIMEOUT_MS).then((cause) => {
+    const url = this.#url();
+    void probeServer(url, PROBE_TIMEOUT_MS).then((cause) => {
       this.#probing = false;
       if (this.#outageSince === null) return; // connected meanwhile
       this.#reportedAttempts = attempts;
-      this.#emit(cause ?? `a gradpilot server answers over HTTP, but its /ingest socket does not (${this.#socketError ?? 'no answer'})`);
+      this.#emit(cause ?? `a gradpilot server answers over HTTP, but its /ingest socket does not (${this.#socketError ?? 'no answer'})`, url);
     });
   }
 
-  #emit(cause: string): void {
+  #emit(cause: string, url = this.#url()): void {
     const first = this.#reportsThisOutage === 0;
     this.#reportsThisOutage++;
-    this.#report({ url: this.#url, cause, message: `Cannot reach the gradpilot server at ${this.#url}: ${cause}.${pathHint(this.#url)}`, first });
+    this.#report({ url, cause, message: `Cannot reach the gradpilot server at ${url}: ${cause}.${pathHint(url)}`, first });
   }
 }

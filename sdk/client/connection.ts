@@ -1,6 +1,9 @@
 // The SDK's link to the server: HTTP to create the run, socket.io `/ingest` for the rest.
 // socket.io-client reconnects by itself; this class only makes every request an
 // acknowledged, time-limited promise and keeps socket.io from replaying stale emits.
+// With several server URLs (servers sharing one PostgreSQL database), a failed attempt to
+// connect moves on to the next URL: a socket.io socket is bound to one server, so a new one
+// is opened; the run sees a reconnect and resends what was not acknowledged.
 import { io, type Socket } from 'socket.io-client';
 import debug from 'debug';
 import type { Policy } from '../controller/types.ts';
@@ -56,46 +59,83 @@ export interface CreateRunBody {
 const LARGE_MESSAGES = { maxPayload: 1024 * 1024 * 1024 };
 
 export class Connection {
-  readonly #url: string;
+  readonly #urls: readonly string[];
   readonly #token: string | null;
-  readonly #socket: IngestSocket;
+  readonly #reconnectDelayMaxMs: number;
+  readonly #hooks: ConnectionHooks;
+  #index = 0;
+  /** Failed attempts in a row over every URL (for the delay before going round again). */
+  #failures = 0;
+  #socket: IngestSocket;
   #closed = false;
 
-  constructor(url: string, token: string | null, reconnectDelayMaxMs: number, hooks: ConnectionHooks) {
-    this.#url = url;
+  constructor(urls: string | readonly string[], token: string | null, reconnectDelayMaxMs: number, hooks: ConnectionHooks) {
+    this.#urls = typeof urls === 'string' ? [urls] : urls;
     this.#token = token;
-    this.#socket = io(url + INGEST_NAMESPACE, {
+    this.#reconnectDelayMaxMs = reconnectDelayMaxMs;
+    this.#hooks = hooks;
+    this.#socket = this.#open(this.#urls[0]);
+  }
+
+  /** The server in use (or being tried). */
+  get url(): string {
+    return this.#urls[this.#index];
+  }
+
+  #open(url: string): IngestSocket {
+    const { hooks, reconnectDelayMaxMs: delayMax } = { hooks: this.#hooks, reconnectDelayMaxMs: this.#reconnectDelayMaxMs };
+    const socket: IngestSocket = io(url + INGEST_NAMESPACE, {
       ...LARGE_MESSAGES,
-      extraHeaders: authHeader(token), // not `auth`, which DEBUG=* prints: see auth-header.ts
+      extraHeaders: authHeader(this.#token), // not `auth`, which DEBUG=* prints: see auth-header.ts
       transports: ['websocket'],
-      reconnectionDelay: Math.min(250, reconnectDelayMaxMs),
-      reconnectionDelayMax: reconnectDelayMaxMs,
+      reconnectionDelay: Math.min(250, delayMax),
+      reconnectionDelayMax: delayMax,
       autoConnect: false,
     });
-    this.#socket.on('connect', () => {
+    socket.on('connect', () => {
       log('connected to %s', url);
+      this.#failures = 0;
       hooks.connected();
     });
-    this.#socket.on('disconnect', (reason) => {
+    socket.on('disconnect', (reason) => {
       log('disconnected: %s', reason);
       // Emits made while disconnected would be replayed on reconnect, out of order with
       // the resend of unacknowledged batches: the run resends what matters itself.
-      this.#socket.sendBuffer = [];
+      socket.sendBuffer = [];
       hooks.disconnected(reason);
     });
-    this.#socket.on('connect_error', (err) => {
+    socket.on('connect_error', (err) => {
       log('cannot connect to %s: %s', url, err.message);
-      if (this.#closed) return;
+      if (this.#closed || socket !== this.#socket) return;
       // A refusal by the server's middleware (e.g. a bad token) stops socket.io's own retries.
-      if (!this.#socket.active) {
+      if (!socket.active) {
         hooks.refused(err.message);
-        setTimeout(() => this.#closed || this.#socket.connect(), reconnectDelayMaxMs).unref();
-      } else {
-        hooks.attemptFailed(err.message);
+        setTimeout(() => this.#closed || socket !== this.#socket || socket.connect(), delayMax).unref();
+        return;
       }
+      hooks.attemptFailed(err.message);
+      if (this.#urls.length > 1) this.#failOver();
     });
-    this.#socket.on('policy', (push) => hooks.policy(push));
-    this.#socket.on('stop', (push) => hooks.stop(push));
+    socket.on('policy', (push) => hooks.policy(push));
+    socket.on('stop', (push) => hooks.stop(push));
+    return socket;
+  }
+
+  /**
+   * Moves to the next server URL: at once while some are untried, after socket.io's delay
+   * (doubling up to reconnectDelayMaxMs) once every one failed in turn.
+   */
+  #failOver(): void {
+    const old = this.#socket;
+    old.removeAllListeners();
+    old.disconnect();
+    this.#failures++;
+    this.#index = (this.#index + 1) % this.#urls.length;
+    const rounds = Math.floor(this.#failures / this.#urls.length);
+    const delay = rounds === 0 ? 0 : Math.min(250 * 2 ** (rounds - 1), this.#reconnectDelayMaxMs);
+    log('failing over to %s in %d ms', this.url, delay);
+    this.#socket = this.#open(this.url);
+    setTimeout(() => this.#closed || this.#socket.connect(), delay).unref();
   }
 
   get connected(): boolean {
@@ -138,11 +178,12 @@ export class Connection {
    */
   async createRun(body: CreateRunBody, retryDelayMaxMs: number): Promise<void> {
     let delay = 100;
+    let index = this.#index;
     for (;;) {
       if (this.#closed) throw new GradpilotError('The run was closed before the server created it', 'CLOSED');
       let res: Response | null = null;
       try {
-        res = await fetch(this.#url + '/api/runs', {
+        res = await fetch(this.#urls[index] + '/api/runs', {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
@@ -167,6 +208,8 @@ export class Connection {
         }
         log('POST /api/runs answered %d, retrying', res.status);
       }
+      // Unreachable or failing: the next server, if there are several.
+      index = (index + 1) % this.#urls.length;
       await new Promise((r) => setTimeout(r, delay).unref());
       delay = Math.min(delay * 2, retryDelayMaxMs);
     }
@@ -175,7 +218,7 @@ export class Connection {
   /** Marks the run finished (best effort: the dashboard shows it as done instead of idle). */
   async finishRun(id: string, timeoutMs: number): Promise<boolean> {
     try {
-      const res = await fetch(`${this.#url}/api/runs/${encodeURIComponent(id)}/finish`, {
+      const res = await fetch(`${this.url}/api/runs/${encodeURIComponent(id)}/finish`, {
         method: 'POST',
         // Every write must be JSON, even one without a body (the server's CSRF guard).
         headers: { 'content-type': 'application/json', ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}) },

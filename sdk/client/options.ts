@@ -14,8 +14,12 @@ export type PolicyInput = {
 
 /** Options of `init()`. Only `url` is required. */
 export interface InitOptions {
-  /** The server, e.g. `http://127.0.0.1:7070`. */
-  url: string;
+  /**
+   * The server, e.g. `http://127.0.0.1:7070`. Several servers on one PostgreSQL database: an
+   * array (or a comma-separated list) of their URLs; the run connects to the first it can
+   * reach and moves to the next when that one goes away, resending what was not acknowledged.
+   */
+  url: string | readonly string[];
   /** Run name shown on the dashboard. Default: the run id. */
   name?: string;
   project?: string;
@@ -65,7 +69,10 @@ export interface InitOptions {
 }
 
 export interface ResolvedOptions {
+  /** The first server (in messages). */
   url: string;
+  /** Every server, in the order they are tried. */
+  urls: string[];
   id: string;
   name: string;
   project: string | null;
@@ -131,6 +138,28 @@ function runId(value: unknown, field: string): string {
  * The SDK's spill folder: one per user (`<tmpdir>/gradpilot-spill-<uid>`), so that another
  * local user can neither read a run's steps nor plant files in it.
  */
+/** One http(s) server URL, without a trailing slash. */
+function serverUrl(value: unknown): string {
+  if (typeof value !== 'string') throw invalid('Expected the "url" option to be the server URL, e.g. "http://127.0.0.1:7070", or an array of them');
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw invalid(`Expected the "url" option to be an http(s) URL, got ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw invalid(`Expected the "url" option to start with http:// or https://, got ${JSON.stringify(value)}`);
+  }
+  return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+/** The servers to try, in order: one URL, a comma-separated list, or an array. */
+function serverUrls(value: unknown): string[] {
+  const list = Array.isArray(value) ? (value as unknown[]) : typeof value === 'string' && value.includes(',') ? value.split(',') : [value];
+  if (list.length === 0) throw invalid('Expected the "url" option to name at least one server, got an empty array');
+  return [...new Set(list.map(serverUrl))];
+}
+
 export function defaultSpillDir(): string {
   const user = typeof process.getuid === 'function' ? String(process.getuid()) : userInfo().username;
   return join(tmpdir(), `gradpilot-spill-${user}`);
@@ -160,16 +189,7 @@ export function resolveOptions(input: InitOptions): ResolvedOptions {
   const spillDir = o.spillDir === undefined ? defaultSpillDir() : o.spillDir;
 
   // Validate.
-  if (typeof o.url !== 'string') throw invalid('Expected the "url" option to be the server URL, e.g. "http://127.0.0.1:7070"');
-  let url: URL;
-  try {
-    url = new URL(o.url);
-  } catch {
-    throw invalid(`Expected the "url" option to be an http(s) URL, got ${JSON.stringify(o.url)}`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw invalid(`Expected the "url" option to start with http:// or https://, got ${JSON.stringify(o.url)}`);
-  }
+  const urls = serverUrls(o.url);
   const resume = o.resume === undefined ? null : runId(o.resume, 'resume');
   const id = o.id === undefined ? null : runId(o.id, 'id');
   if (resume !== null && id !== null && resume !== id) {
@@ -212,7 +232,8 @@ export function resolveOptions(input: InitOptions): ResolvedOptions {
   }
   const theId = resume ?? id ?? newRunId();
   return {
-    url: url.origin + url.pathname.replace(/\/+$/, ''),
+    url: urls[0],
+    urls,
     id: theId,
     name: optionalString(o.name, 'name') ?? theId,
     project: optionalString(o.project, 'project'),

@@ -174,18 +174,18 @@ export class Run {
       settled: () => this.#checkIdle(),
     });
     this.#steps = new StepsSender((batch) => this.#conn.request('steps', batch, o.ackTimeoutMs), (message) => {
-      const told = `The server at ${o.url} is older than this SDK and refused the steps' wall-clock times (${message}); ` +
+      const told = `The server at ${this.#conn.url} is older than this SDK and refused the steps' wall-clock times (${message}); ` +
         'steps are sent without them and the server stores their arrival times. Upgrade the server to keep them.';
       if (!o.quiet) process.stderr.write(`gradpilot: ${told}\n`);
       this.#fail(new GradpilotError(told, 'OLDER_SERVER'));
     });
-    this.#watch = new ConnectionWatch(o.url, UNREACHABLE_AFTER_MS, (problem) => this.#unreachable(problem));
-    this.#conn = new Connection(o.url, o.token, o.reconnectDelayMaxMs, {
+    this.#watch = new ConnectionWatch(() => this.#conn.url, UNREACHABLE_AFTER_MS, (problem) => this.#unreachable(problem));
+    this.#conn = new Connection(o.urls, o.token, o.reconnectDelayMaxMs, {
       connected: () => {
         this.#watch.connected();
         // "Cannot reach the server" is no longer true; other errors stay until the next one.
         if (this.#lastErrorCode === 'UNREACHABLE') this.#lastError = this.#lastErrorCode = null;
-        this.#emit('connection', { connected: true, url: o.url });
+        this.#emit('connection', { connected: true, url: this.#conn.url });
         void this.#handshake(++this.#generation);
       },
       disconnected: () => {
@@ -195,7 +195,7 @@ export class Run {
         this.#stops.online = false;
         this.#outbox.disconnected();
         this.#watch.disconnected();
-        this.#emit('connection', { connected: false, url: o.url });
+        this.#emit('connection', { connected: false, url: this.#conn.url });
       },
       attemptFailed: (message) => this.#watch.attemptFailed(message),
       refused: (message) => this.#watch.refused(message),

@@ -4,7 +4,8 @@
 // body: sending it again cannot help). Every outcome is written to the store, so the API shows
 // where an alert went and a restart picks up the retries that were waiting.
 import createDebug from 'debug';
-import type { AlertStore, AttemptOutcome, DeliveryJob } from '../db/alert-store.ts';
+import type { AttemptOutcome, DeliveryJob } from '../db/alert-store.ts';
+import type { AlertsApi } from '../db/server-store.ts';
 import type { ResolvedAlertOptions } from './alert-options.ts';
 import { redactWebhookUrl } from './webhook-target.ts';
 
@@ -26,7 +27,7 @@ function describeFailure(err: unknown, timeoutMs: number): string {
 }
 
 export class WebhookSender {
-  readonly #store: AlertStore;
+  readonly #store: AlertsApi;
   readonly #o: SenderOptions;
   readonly #settled: (deliveryId: number) => void;
   readonly #timers = new Map<number, NodeJS.Timeout>();
@@ -34,7 +35,7 @@ export class WebhookSender {
   readonly #shutdown = new AbortController();
   #inFlight = 0;
 
-  constructor(store: AlertStore, options: SenderOptions, settled: (deliveryId: number) => void = () => {}) {
+  constructor(store: AlertsApi, options: SenderOptions, settled: (deliveryId: number) => void = () => {}) {
     this.#store = store;
     this.#o = options;
     this.#settled = settled;
@@ -73,13 +74,16 @@ export class WebhookSender {
 
   #pump(): void {
     while (this.#inFlight < this.#o.maxConcurrent && this.#ready.length > 0 && !this.#shutdown.signal.aborted) {
-      const job = this.#store.job(this.#ready.shift() as number);
-      if (!job) continue; // delivered or failed meanwhile
+      const id = this.#ready.shift() as number;
       this.#inFlight++;
-      void this.#attempt(job).finally(() => {
-        this.#inFlight--;
-        this.#pump();
-      });
+      void this.#store
+        .job(id)
+        .then((job) => (job ? this.#attempt(job) : undefined)) // none: delivered or failed meanwhile
+        .catch((err: unknown) => log('delivery %d: %O', id, err))
+        .finally(() => {
+          this.#inFlight--;
+          this.#pump();
+        });
     }
   }
 
@@ -94,7 +98,7 @@ export class WebhookSender {
     } else if (result.kind === 'retry' && attempts <= this.#o.retryDelaysMs.length) {
       const nextMs = now + this.#o.retryDelaysMs[attempts - 1];
       outcome = { status: 'pending', attempts, lastStatus: result.status, lastError: result.error, nextAt: new Date(nextMs).toISOString(), deliveredAt: null };
-      this.#store.recordAttempt(job.id, outcome);
+      await this.#store.recordAttempt(job.id, outcome);
       log('delivery %d to %s: %s; again in %d ms', job.id, redactWebhookUrl(job.url), result.error, nextMs - now);
       this.#settled(job.id);
       this.schedule(job.id, nextMs);
@@ -103,7 +107,7 @@ export class WebhookSender {
       const error = result.kind === 'retry' ? `${result.error}; gave up after ${attempts} attempts` : result.error;
       outcome = { status: 'failed', attempts, lastStatus: result.status, lastError: error, nextAt: null, deliveredAt: null };
     }
-    this.#store.recordAttempt(job.id, outcome);
+    await this.#store.recordAttempt(job.id, outcome);
     log('delivery %d to %s: %s', job.id, redactWebhookUrl(job.url), outcome.status === 'delivered' ? 'delivered' : outcome.lastError);
     this.#settled(job.id);
   }

@@ -1,8 +1,12 @@
 // `gradpilot export --db file --run id [--out file]`: a run's steps as CSV, straight from
-// the SQLite file (no server needed; safe while a server writes, thanks to WAL).
+// the SQLite file (no server needed; safe while a server writes, thanks to WAL), or from a
+// PostgreSQL database (`--db postgres://...`).
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
+import { isPostgresUrl } from '../db/open-store.ts';
+import type { ServerStore } from '../db/server-store.ts';
 import { Store } from '../db/store.ts';
+import { SqliteServerStore } from '../db/sqlite-server-store.ts';
 import { writeRunCsv } from '../export/write-run-csv.ts';
 import { watchForClosedPipe } from './closed-pipe.ts';
 import { UsageError, parseFlags } from './parse-flags.ts';
@@ -33,16 +37,22 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`gradpilot export: ${err.message}\n\n${USAGE}\n`);
     return 2;
   }
-  const { existsSync } = await import('node:fs');
-  if (!existsSync(db)) {
-    process.stderr.write(`gradpilot export: no database at "${db}"; pass --db <file>\n`);
-    return 1;
+  let store: ServerStore;
+  if (isPostgresUrl(db)) {
+    const { openPostgresStore } = await import('../db/postgres/pg-server-store.ts');
+    store = await openPostgresStore(db);
+  } else {
+    const { existsSync } = await import('node:fs');
+    if (!existsSync(db)) {
+      process.stderr.write(`gradpilot export: no database at "${db}"; pass --db <file>\n`);
+      return 1;
+    }
+    store = new SqliteServerStore(new Store(db));
   }
-  const store = new Store(db);
   try {
-    const row = store.runs.byId(runId);
+    const row = await store.runs.byId(runId);
     if (!row) {
-      process.stderr.write(`gradpilot export: unknown run "${runId}" in ${db}\n`);
+      process.stderr.write(`gradpilot export: unknown run "${runId}" in ${store.label}\n`);
       return 1;
     }
     const out = outPath ? createWriteStream(outPath) : process.stdout;
@@ -58,6 +68,6 @@ export async function run(args: string[]): Promise<number> {
     }
     return 0;
   } finally {
-    store.close();
+    await store.close();
   }
 }

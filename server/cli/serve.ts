@@ -8,6 +8,8 @@ import { UsageError, parseFlags } from './parse-flags.ts';
 const USAGE = `gradpilot serve [--port 7070] [--host 127.0.0.1] [--db ./gradpilot.db]
                 [--allowed-hosts name[:port],...] [--public-reads] [--webhook URL ...]
 
+  --db             a SQLite file (default ./gradpilot.db), or postgres://user@host:port/db:
+                   PostgreSQL, which several servers may share
   --allowed-hosts  host names it may be reached under besides 127.0.0.1, localhost and
                    [::1] (DNS-rebinding guard), and whose pages may call it
   --public-reads   with a token: reads (HTTP and the /live socket) need none

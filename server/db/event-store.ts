@@ -15,7 +15,7 @@ export interface NewEvent {
   continuesAfter?: number;
 }
 
-interface EventRow {
+export interface EventRow {
   id: number;
   step: number;
   kind: RunEvent['kind'];
@@ -27,9 +27,9 @@ interface EventRow {
   count: number;
 }
 
-const COLUMNS = 'id, step, kind, grad_norm, nan, detail, created_at, last_step, count';
+export const EVENT_COLUMNS = 'id, step, kind, grad_norm, nan, detail, created_at, last_step, count';
 
-function toRunEvent(r: EventRow, runId: string): RunEvent {
+export function toRunEvent(r: EventRow, runId: string): RunEvent {
   return {
     id: r.id,
     runId,
@@ -57,16 +57,16 @@ export class EventStore {
   constructor(db: Db) {
     this.#insert = db.prepare('INSERT INTO events (rid, step, kind, grad_norm, nan, detail, created_at, last_step, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
     this.#list = db.prepare<[number, number, number, number, number], EventRow>(
-      `SELECT ${COLUMNS} FROM events WHERE rid = ? AND step BETWEEN ? AND ? AND id > ? ORDER BY step, id LIMIT ?`,
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE rid = ? AND step BETWEEN ? AND ? AND id > ? ORDER BY step, id LIMIT ?`,
     );
     this.#listNewest = db.prepare<[number, number, number, number, number], EventRow>(
-      `SELECT ${COLUMNS} FROM events WHERE rid = ? AND step BETWEEN ? AND ? AND id < ? ORDER BY step DESC, id DESC LIMIT ?`,
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE rid = ? AND step BETWEEN ? AND ? AND id < ? ORDER BY step DESC, id DESC LIMIT ?`,
     );
     this.#openBurst = db.prepare<[number, number], { id: number }>(
       "SELECT id FROM events WHERE rid = ? AND kind = 'nonfinite' AND coalesce(last_step, step) = ? ORDER BY id DESC LIMIT 1",
     );
     this.#extendBurst = db.prepare('UPDATE events SET last_step = ?, count = count + ? WHERE id = ?');
-    this.#byId = db.prepare<[number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE id = ?`);
+    this.#byId = db.prepare<[number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`);
     this.#deleteAfter = db.prepare('DELETE FROM events WHERE rid = ? AND step > ?');
     this.#countKinds = db.prepare<[number], { kind: string; n: number }>('SELECT kind, count(*) AS n FROM events WHERE rid = ? GROUP BY kind');
     this.#hasKind = db.prepare<[number, string], { one: number }>('SELECT 1 AS one FROM events WHERE rid = ? AND kind = ? LIMIT 1');

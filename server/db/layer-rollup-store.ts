@@ -29,7 +29,15 @@ export function mergeLayer(map: Map<number, LayerAgg>, key: number, first: numbe
   }
 }
 
-type Row = [bucket: number, first: number, max: number | null, nan: number, nonFinite: number];
+/** A layer rollup row as a raw array: bucket, first step, max (NULL for NaN), NaN flag, non-finite count. */
+export type LayerRollupRow = [bucket: number, first: number, max: number | null, nan: number, nonFinite: number];
+type Row = LayerRollupRow;
+
+/** Merges layer rollup rows of `level` into `out`, keyed by output bucket of `width` steps. */
+export function mergeLayerRows(rows: readonly LayerRollupRow[], level: number, width: number, out: Map<number, LayerAgg>): void {
+  const w = LEVEL_WIDTHS[level];
+  for (const [bucket, first, max, nan, nonFinite] of rows) mergeLayer(out, Math.floor((bucket * w) / width), first, nan ? Number.NaN : max, nonFinite);
+}
 
 export class LayerRollupStore {
   readonly #get;
@@ -82,10 +90,12 @@ export class LayerRollupStore {
 
   /** Merges the rows of one level with bucket in [b0, b1] into `out`, keyed by output bucket. */
   collect(rid: number, idx: number, level: number, b0: number, b1: number, width: number, out: Map<number, LayerAgg>): void {
-    const w = LEVEL_WIDTHS[level];
-    for (const [bucket, first, max, nan, nonFinite] of this.#range.all(rid, idx, level, b0, b1)) {
-      mergeLayer(out, Math.floor((bucket * w) / width), first, nan ? Number.NaN : max, nonFinite);
-    }
+    mergeLayerRows(this.range(rid, idx, level, b0, b1), level, width, out);
+  }
+
+  /** Rows of one layer and level with bucket in [b0, b1], in bucket order. */
+  range(rid: number, idx: number, level: number, b0: number, b1: number): LayerRollupRow[] {
+    return this.#range.all(rid, idx, level, b0, b1);
   }
 
   /** After a layer's norms past `step` were removed: drops later buckets, rebuilds the partial ones. */

@@ -12,7 +12,7 @@ export const LEVEL_WIDTHS = [1, 64, 512, 4096, 32768, 262144, 2097152] as const;
 export const TOP_LEVEL = LEVEL_WIDTHS.length - 1;
 
 const PREFIXES = ['g', 'l', 'r', 't', 'c'];
-const VALUE_COLUMNS = PREFIXES.flatMap((p) => [`${p}_min`, `${p}_max`, `${p}_last`]);
+export const ROLLUP_VALUE_COLUMNS = PREFIXES.flatMap((p) => [`${p}_min`, `${p}_max`, `${p}_last`]);
 
 /**
  * A rollup row as a raw array (better-sqlite3 `.raw()`: no object per row, which matters
@@ -21,8 +21,8 @@ const VALUE_COLUMNS = PREFIXES.flatMap((p) => [`${p}_min`, `${p}_max`, `${p}_las
  * so it sits last: see ensure-columns.ts).
  */
 export type RollupRow = (number | null)[];
-const SELECTED = ['bucket', 'count', 'non_finite', 'clipped', 'skipped', 'first_step', 'last_step', ...VALUE_COLUMNS, 'nan', 'first_time'].join(', ');
-const NAN_INDEX = 7 + VALUE_COLUMNS.length;
+export const ROLLUP_SELECTED = ['bucket', 'count', 'non_finite', 'clipped', 'skipped', 'first_step', 'last_step', ...ROLLUP_VALUE_COLUMNS, 'nan', 'first_time'].join(', ');
+const NAN_INDEX = 7 + ROLLUP_VALUE_COLUMNS.length;
 const FIRST_TIME_INDEX = NAN_INDEX + 1;
 
 export function rollupBucket(row: RollupRow): number {
@@ -80,7 +80,7 @@ export function mergeRowInto(map: Map<number, BucketAgg>, key: number, row: Roll
   }
 }
 
-function aggToParams(rid: number, level: number, bucket: number, a: BucketAgg): (number | null)[] {
+export function aggToParams(rid: number, level: number, bucket: number, a: BucketAgg): (number | null)[] {
   const params: (number | null)[] = [rid, level, bucket, a.count, a.nonFinite, a.clipped, a.skipped, a.firstStep, a.lastStep];
   let nan = 0;
   for (let c = 0; c < COLUMN_COUNT; c++) {
@@ -107,11 +107,11 @@ export class RollupStore {
   readonly #highest: HighestBuckets<number>;
 
   constructor(db: Db) {
-    const cols = ['rid', 'level', 'bucket', 'count', 'non_finite', 'clipped', 'skipped', 'first_step', 'last_step', ...VALUE_COLUMNS, 'nan', 'first_time'];
-    this.#get = db.prepare<[number, number, number], RollupRow>(`SELECT ${SELECTED} FROM rollups WHERE rid = ? AND level = ? AND bucket = ?`).raw();
+    const cols = ['rid', 'level', 'bucket', 'count', 'non_finite', 'clipped', 'skipped', 'first_step', 'last_step', ...ROLLUP_VALUE_COLUMNS, 'nan', 'first_time'];
+    this.#get = db.prepare<[number, number, number], RollupRow>(`SELECT ${ROLLUP_SELECTED} FROM rollups WHERE rid = ? AND level = ? AND bucket = ?`).raw();
     this.#put = db.prepare(`INSERT OR REPLACE INTO rollups (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
     this.#range = db
-      .prepare<[number, number, number, number], RollupRow>(`SELECT ${SELECTED} FROM rollups WHERE rid = ? AND level = ? AND bucket BETWEEN ? AND ? ORDER BY bucket`)
+      .prepare<[number, number, number, number], RollupRow>(`SELECT ${ROLLUP_SELECTED} FROM rollups WHERE rid = ? AND level = ? AND bucket BETWEEN ? AND ? ORDER BY bucket`)
       .raw();
     this.#deleteAfter = db.prepare('DELETE FROM rollups WHERE rid = ? AND level = ? AND bucket > ?');
     this.#deleteRun = db.prepare('DELETE FROM rollups WHERE rid = ?');

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 /** How long a write waits for another process's lock before it fails with SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 2000;
 
-export type FaultCause = 'disk_full' | 'locked' | 'read_only' | 'io_error' | 'damaged' | 'database';
+export type FaultCause = 'disk_full' | 'locked' | 'read_only' | 'io_error' | 'damaged' | 'database' | 'unreachable';
 
 export interface StoreFault {
   cause: FaultCause;
@@ -57,9 +57,33 @@ function describeFault(cause: FaultCause, code: string, file: string): Pick<Stor
   }
 }
 
+/**
+ * PostgreSQL errors that say the database cannot do its job right now: unreachable or
+ * restarting (node socket errors, SQLSTATE classes 08 and 57P), out of connections or space
+ * (53), a serialization failure or deadlock (40001, 40P01), read-only (25006). By shape
+ * (a string `code`), so that SQLite-only servers never load pg.
+ */
+function postgresFault(err: unknown, label: string): StoreFault | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  const message = err instanceof Error ? err.message : '';
+  if (typeof code !== 'string') {
+    if (!/Connection terminated|Connection ended|timeout exceeded when trying to connect/i.test(message)) return null;
+    return { cause: 'unreachable', code: 'CONNECTION', status: 503, problem: `the connection to ${label} failed (${message})`, remedy: 'check that PostgreSQL is up and reachable' };
+  }
+  if (/^E[A-Z]+$/.test(code) || code.startsWith('08') || code.startsWith('57P')) {
+    return { cause: 'unreachable', code, status: 503, problem: `PostgreSQL at ${label} cannot be reached (${code})`, remedy: 'check that PostgreSQL is up and reachable' };
+  }
+  if (code === '53100') return { cause: 'disk_full', code, status: 503, problem: `the disk of PostgreSQL at ${label} is full (${code})`, remedy: 'free space on the database server' };
+  if (code.startsWith('53')) return { cause: 'locked', code, status: 503, problem: `PostgreSQL at ${label} is out of resources (${code})`, remedy: 'raise max_connections or lower the load' };
+  if (code === '40001' || code === '40P01') return { cause: 'locked', code, status: 503, problem: `a transaction on ${label} met another (${code})`, remedy: 'none needed: the client sends it again' };
+  if (code === '25006') return { cause: 'read_only', code, status: 503, problem: `PostgreSQL at ${label} is read-only (${code})`, remedy: 'point --db at the primary' };
+  return null;
+}
+
 /** The store fault `err` is, or null for anything else (a bug, a constraint, a bad request). */
 export function storeFault(err: unknown, file: string): StoreFault | null {
-  if (!(err instanceof Database.SqliteError)) return null;
+  // `file` is the store's label: a postgres:// URL names a PostgreSQL store.
+  if (!(err instanceof Database.SqliteError)) return /^postgres(ql)?:/.test(file) ? postgresFault(err, file) : null;
   const code = err.code;
   const match = CAUSES.find(([prefix]) => code === prefix || code.startsWith(prefix + '_'));
   if (!match) return null;

@@ -5,7 +5,7 @@
 // statement open across an await (better-sqlite3 would refuse other queries meanwhile).
 import type { Writable } from 'node:stream';
 import { formatCsvNumber } from '@gradpilot/sdk/protocol';
-import type { Store } from '../db/store.ts';
+import type { ServerStore } from '../db/server-store.ts';
 import { decodeRow } from '../db/step-store.ts';
 import { csvText } from './csv-text.ts';
 
@@ -27,12 +27,12 @@ function drained(out: Writable): Promise<void> {
 }
 
 /** One page of rows as CSV lines, and the last step in it (null: no rows left). */
-function csvPage(store: Store, rid: number, layers: [string, number][], after: number): { chunk: string; last: number | null; full: boolean } {
-  const rows = store.steps.rawRange(rid, after + 1, Number.MAX_SAFE_INTEGER, PAGE);
+async function csvPage(store: ServerStore, rid: number, layers: [string, number][], after: number): Promise<{ chunk: string; last: number | null; full: boolean }> {
+  const rows = await store.steps.rawRange(rid, after + 1, Number.MAX_SAFE_INTEGER, PAGE);
   if (rows.length === 0) return { chunk: '', last: null, full: false };
   const first = rows[0].step;
   const last = rows[rows.length - 1].step;
-  const layerValues = layers.map(([, idx]) => new Map(store.steps.layerRange(rid, idx, first, last).map((r) => [r.step, r.value])));
+  const layerValues = await Promise.all(layers.map(async ([, idx]) => new Map((await store.steps.layerRange(rid, idx, first, last)).map((r) => [r.step, r.value]))));
   let chunk = '';
   for (const r of rows) {
     const s = decodeRow(r);
@@ -51,14 +51,14 @@ function csvPage(store: Store, rid: number, layers: [string, number][], after: n
  * read, so a store that fails at once (a damaged file) throws before the first byte and an
  * HTTP caller can still answer with an error status; a failure after that throws mid-stream.
  */
-export async function writeRunCsv(store: Store, rid: number, out: Writable): Promise<void> {
-  const layers = [...store.steps.layerNames(rid).entries()].sort((a, b) => a[1] - b[1]);
+export async function writeRunCsv(store: ServerStore, rid: number, out: Writable): Promise<void> {
+  const layers = [...(await store.steps.layerNames(rid)).entries()].sort((a, b) => a[1] - b[1]);
   const header = [...CSV_COLUMNS, ...layers.map(([name]) => name)].map(csvText).join(',');
-  let page = csvPage(store, rid, layers, -1);
+  let page = await csvPage(store, rid, layers, -1);
   if (!out.write(header + '\r\n' + page.chunk)) await drained(out);
   while (page.full && page.last !== null) {
     if (out.destroyed) return;
-    page = csvPage(store, rid, layers, page.last);
+    page = await csvPage(store, rid, layers, page.last);
     if (page.chunk !== '' && !out.write(page.chunk)) await drained(out);
   }
 }

@@ -5,8 +5,8 @@
 import type { EventKind, Policy } from '@gradpilot/sdk/controller';
 import type { StepColumns } from '@gradpilot/sdk/protocol';
 import type { NewEvent } from '../db/event-store.ts';
-import type { Store } from '../db/store.ts';
-import { decodeRow } from '../db/step-store.ts';
+import type { RunRow } from '../db/run-store.ts';
+import { type RawStepRow, decodeRow } from '../db/step-store.ts';
 import { DEFAULT_POLICY as DEFAULT_DETECTOR_POLICY } from '@gradpilot/sdk/controller';
 
 /** How many stored steps a fresh detector observes before judging new ones. */
@@ -28,9 +28,23 @@ export function nonFiniteDetector(): Detector {
   };
 }
 
+/**
+ * Where a fresh detector reads the run's policy and last steps synchronously, inside the
+ * ingest transaction (the SQLite file). Without one (PostgreSQL), the store rebuilds the
+ * detector through `rebuild` before the batch.
+ */
+export interface WarmupSource {
+  policy(rid: number): Policy | undefined;
+  rows(rid: number, from: number, to: number): RawStepRow[];
+}
+
 interface RunDetector {
   detector: Detector;
   lastStep: number;
+  /** The highest step of the batches it was given (with or without a norm), -1 if none. */
+  seenStep: number;
+  /** The policy version it was made for (-1: read lazily, unknown). */
+  policyVersion: number;
   /** The step at lastStep was non-finite: a non-finite step next extends its burst. */
   lastNonFinite: boolean;
 }
@@ -39,14 +53,45 @@ function describeNumber(v: number | null): string {
   return v === null ? 'missing' : String(v);
 }
 
+/** How far back the warm-up reads to find DETECTOR_WARMUP_STEPS stored steps (gaps allowed). */
+export const DETECTOR_WARMUP_SPAN = DETECTOR_WARMUP_STEPS * 4;
+
 export class RunDetectors {
-  readonly #store: Store;
+  readonly #source: WarmupSource | null;
   readonly #create: DetectorFactory;
   readonly #runs = new Map<number, RunDetector>();
 
-  constructor(store: Store, create: DetectorFactory) {
-    this.#store = store;
+  constructor(source: WarmupSource | null, create: DetectorFactory) {
+    this.#source = source;
     this.#create = create;
+  }
+
+  /**
+   * Whether the run's detector has seen the run as stored: the run's last step is the last it
+   * was given and its policy is the latest. Another server instance on the same database may
+   * have stored steps meanwhile; then it is rebuilt from the stored history.
+   */
+  follows(current: RunRow, policyVersion: number): boolean {
+    const d = this.#runs.get(current.rid);
+    // None yet: it is built from the run's policy (which the warm-up source would have read).
+    if (!d) return false;
+    return d.seenStep === (current.last_step ?? -1) && d.policyVersion === policyVersion;
+  }
+
+  /** A detector for the run that observed `history` (its last stored steps, in step order), without events. */
+  rebuild(rid: number, policy: Policy, policyVersion: number, history: readonly RawStepRow[]): void {
+    const d: RunDetector = { detector: this.#create(policy), lastStep: -1, seenStep: -1, policyVersion, lastNonFinite: false };
+    this.#observeHistory(d, history);
+    this.#runs.set(rid, d);
+  }
+
+  #observeHistory(d: RunDetector, rows: readonly RawStepRow[]): void {
+    for (const r of rows.slice(-DETECTOR_WARMUP_STEPS)) {
+      const s = decodeRow(r);
+      if (s.values[0] !== null) d.lastNonFinite = d.detector.observe(s.values[0], s.values[1]).includes('nonfinite');
+      d.lastStep = s.step;
+      d.seenStep = s.step;
+    }
   }
 
   /** Forgets a run's detector (its history or policy changed); the next batch rebuilds it. */
@@ -57,18 +102,10 @@ export class RunDetectors {
   #forRun(rid: number, firstNewStep: number): RunDetector {
     let d = this.#runs.get(rid);
     if (!d) {
-      const policy = this.#store.policies.latest(rid)?.policy;
-      d = { detector: this.#create(policy ?? DEFAULT_DETECTOR_POLICY), lastStep: -1, lastNonFinite: false };
+      const policy = this.#source?.policy(rid);
+      d = { detector: this.#create(policy ?? DEFAULT_DETECTOR_POLICY), lastStep: -1, seenStep: -1, policyVersion: -1, lastNonFinite: false };
       const before = firstNewStep - 1;
-      if (before >= 0) {
-        const from = Math.max(0, before - DETECTOR_WARMUP_STEPS * 4);
-        const rows = this.#store.steps.rawRange(rid, from, before);
-        for (const r of rows.slice(-DETECTOR_WARMUP_STEPS)) {
-          const s = decodeRow(r);
-          if (s.values[0] !== null) d.lastNonFinite = d.detector.observe(s.values[0], s.values[1]).includes('nonfinite');
-          d.lastStep = s.step;
-        }
-      }
+      if (before >= 0 && this.#source) this.#observeHistory(d, this.#source.rows(rid, Math.max(0, before - DETECTOR_WARMUP_SPAN), before));
       this.#runs.set(rid, d);
     }
     return d;
@@ -84,6 +121,7 @@ export class RunDetectors {
     for (let k = 1; k < inserted.length && sorted; k++) sorted = cols.step[inserted[k - 1]] < cols.step[inserted[k]];
     const order = sorted ? inserted : [...inserted].sort((a, b) => cols.step[a] - cols.step[b]);
     const d = this.#forRun(rid, cols.step[order[0]]);
+    d.seenStep = Math.max(d.seenStep, cols.step[order[order.length - 1]]);
     const events: NewEvent[] = [];
     let seenNonFinite = hadNonFinite;
     for (const i of order) {

@@ -8,7 +8,7 @@
 import { Controller } from '@gradpilot/sdk/controller';
 import type { Decision, Policy } from '@gradpilot/sdk/controller';
 import type { PolicyVersion } from '@gradpilot/sdk/protocol';
-import type { Store } from '../db/store.ts';
+import type { ServerStore } from '../db/server-store.ts';
 import { decodeValue } from '../db/step-codec.ts';
 
 /** Steps read and decided between two turns of the event loop (~10-30 ms here). */
@@ -39,15 +39,15 @@ export interface ReplayOptions {
  * The controller after deciding the stored steps up to `upTo`. Steps stored meanwhile after
  * `upTo` are not read; give `upTo` for a result that does not depend on concurrent ingest.
  */
-export async function replayController(store: Store, rid: number, { upTo = Number.MAX_SAFE_INTEGER, policy, onDecision }: ReplayOptions = {}): Promise<Controller> {
-  const schedule = policy ? [{ from: 0, policy }] : policySchedule(store.policies.history(rid));
+export async function replayController(store: ServerStore, rid: number, { upTo = Number.MAX_SAFE_INTEGER, policy, onDecision }: ReplayOptions = {}): Promise<Controller> {
+  const schedule = policy ? [{ from: 0, policy }] : policySchedule(await store.policies.history(rid));
   if (schedule.length === 0) throw new Error(`run ${rid} has no policy`);
   let next = 1;
   const controller = new Controller(schedule[0].policy);
   let after = -1;
   for (;;) {
     // Arrays (step, gradNorm, loss, lr, threshold, coef, action, NaN mask): no object per row.
-    const rows = store.steps.rawRangeArrays(rid, after + 1, upTo, PAGE);
+    const rows = await store.steps.rawRangeArrays(rid, after + 1, upTo, PAGE);
     for (const r of rows) {
       const step = r[0] as number;
       while (next < schedule.length && schedule[next].from <= step) controller.setPolicy(schedule[next++].policy);

@@ -13,14 +13,14 @@ import { replayController } from './replay-controller.ts';
 
 export async function resumeRun(ctx: ServerContext, run: RunRow, fromStep: number | undefined): Promise<ResumeResult & { superseded: number }> {
   let superseded = 0;
-  ctx.stops.resumed(run);
+  await ctx.stops.resumed(run);
   if (fromStep !== undefined) {
-    superseded = ctx.store.supersedeAfter(run.rid, fromStep, new Date().toISOString());
+    superseded = await ctx.store.supersedeAfter(run.rid, fromStep, new Date().toISOString());
     if (superseded > 0) {
       ctx.replays.changed(run.rid);
       ctx.detectors.reset(run.rid);
       ctx.live.queueRun(run.id);
-      ctx.alerts.superseded(run, fromStep, superseded);
+      await ctx.alerts.superseded(run, fromStep, superseded);
     }
   }
   return { ...(await controllerStateAfter(ctx, run, fromStep)), superseded };
@@ -33,7 +33,7 @@ export async function resumeRun(ctx: ServerContext, run: RunRow, fromStep: numbe
 export async function controllerStateAfter(
   ctx: ServerContext, run: RunRow, after: number | undefined, { mayRefuse = false }: { mayRefuse?: boolean } = {},
 ): Promise<ResumeResult> {
-  const lastStep = ctx.store.runs.byRid(run.rid)?.last_step ?? null;
+  const lastStep = (await ctx.store.runs.byRid(run.rid))?.last_step ?? null;
   const upTo = after ?? lastStep ?? -1;
   return ctx.replays.stateAfter(run.rid, upTo, async () => {
     ctx.metrics.replays.inc({ kind: 'state' });

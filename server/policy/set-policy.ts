@@ -25,8 +25,8 @@ export function defaultEffectiveStep(run: RunRow, stepsPerSecond: number): numbe
   return run.last_step === null ? 0 : run.last_step + policyMargin(stepsPerSecond);
 }
 
-export function setPolicy(ctx: ServerContext, run: RunRow, policy: Policy, effectiveStep: number | undefined, author: string): PolicyVersion {
-  const current = ctx.store.runs.byRid(run.rid) ?? run;
+export async function setPolicy(ctx: ServerContext, run: RunRow, policy: Policy, effectiveStep: number | undefined, author: string): Promise<PolicyVersion> {
+  const current = (await ctx.store.runs.byRid(run.rid)) ?? run;
   const fallback = defaultEffectiveStep(current, ctx.activity.stepsPerSecond(run.id));
   const step = effectiveStep ?? fallback;
   if (current.last_step !== null && step <= current.last_step) {
@@ -35,7 +35,7 @@ export function setPolicy(ctx: ServerContext, run: RunRow, policy: Policy, effec
       `Expected "effectiveStep" to be after the run's last stored step ${current.last_step} (a policy cannot change the past); omit it to use ${fallback}`,
     );
   }
-  const version = ctx.store.transaction(() => ctx.store.policies.add(run.rid, policy, step, author, new Date().toISOString()));
+  const version = await ctx.store.policies.add(run.rid, policy, step, author, new Date().toISOString());
   ctx.detectors.reset(run.rid); // its spikeZ / explosionFactor may have changed
   ctx.pushPolicy(run.id, version);
   ctx.live.policy(run.id, version);

@@ -6,7 +6,7 @@ import type { EventKind, Policy } from '@gradpilot/sdk/controller';
 import type { ReplayResult, ReplaySummary } from '@gradpilot/sdk/protocol';
 import { encodeNumber } from '@gradpilot/sdk/protocol';
 import type { RunRow } from '../db/run-store.ts';
-import type { Store } from '../db/store.ts';
+import type { ServerStore } from '../db/server-store.ts';
 import { pickMax, pickMin } from '../query/bucket-agg.ts';
 import { planBuckets } from '../query/bucket-plan.ts';
 import { replayController } from './replay-controller.ts';
@@ -23,9 +23,9 @@ interface ThresholdBucket {
 }
 
 /** Replays the run's stored steps up to its last step at the call (later ones are left out). */
-export async function whatIf(store: Store, run: RunRow, policy: Policy, points: number): Promise<ReplayResult> {
+export async function whatIf(store: ServerStore, run: RunRow, policy: Policy, points: number): Promise<ReplayResult> {
   const to = run.last_step ?? 0;
-  const raw = store.steps.countRange(run.rid, 0, to, points + 1) <= points;
+  const raw = (await store.steps.countRange(run.rid, 0, to, points + 1)) <= points;
   const width = raw ? 1 : planBuckets(0, to, points).width;
   const buckets = new Map<number, ThresholdBucket>();
   const summary: ReplaySummary = { steps: 0, clipped: 0, skipped: 0, events: noEvents() };
@@ -49,7 +49,7 @@ export async function whatIf(store: Store, run: RunRow, policy: Policy, points: 
     },
   });
   const keys = [...buckets.keys()].sort((a, b) => a - b);
-  const stored = store.events.countByKind(run.rid);
+  const stored = await store.events.countByKind(run.rid);
   const actualEvents = noEvents();
   for (const kind of Object.keys(actualEvents) as EventKind[]) actualEvents[kind] = stored[kind] ?? 0;
   return {

@@ -2,7 +2,8 @@
 // buckets (min, max, last per column) from the rollups. A bucket's time is its first step's.
 import type { BucketColumn, StepSeries } from '@gradpilot/sdk/protocol';
 import { type WireNumber, encodeNumber } from '@gradpilot/sdk/protocol';
-import { type StepStore, decodeRow } from '../db/step-store.ts';
+import type { StepsApi } from '../db/server-store.ts';
+import { decodeRow } from '../db/step-store.ts';
 import { COLUMN_COUNT } from './bucket-agg.ts';
 import { planBuckets } from './bucket-plan.ts';
 import { aggregateRange } from './range-aggregate.ts';
@@ -11,7 +12,7 @@ function emptyColumn(): BucketColumn {
   return { min: [], max: [], last: [] };
 }
 
-export function querySteps(steps: StepStore, rid: number, runId: string, from: number, to: number, points: number): StepSeries {
+export async function querySteps(steps: StepsApi, rid: number, runId: string, from: number, to: number, points: number): Promise<StepSeries> {
   const cols = Array.from({ length: COLUMN_COUNT }, emptyColumn);
   const series: StepSeries = {
     runId,
@@ -21,7 +22,7 @@ export function querySteps(steps: StepStore, rid: number, runId: string, from: n
     step: [],
     lastStep: [],
     time: [],
-    startTime: steps.firstTime(rid),
+    startTime: await steps.firstTime(rid),
     count: [],
     nonFinite: [],
     clipped: [],
@@ -33,8 +34,8 @@ export function querySteps(steps: StepStore, rid: number, runId: string, from: n
     coef: cols[4],
   };
   if (to < from) return series;
-  if (steps.countRange(rid, from, to, points + 1) <= points) {
-    for (const r of steps.rawRange(rid, from, to)) {
+  if ((await steps.countRange(rid, from, to, points + 1)) <= points) {
+    for (const r of await steps.rawRange(rid, from, to)) {
       const s = decodeRow(r);
       series.step.push(s.step);
       series.lastStep.push(s.step);
@@ -55,7 +56,7 @@ export function querySteps(steps: StepStore, rid: number, runId: string, from: n
   }
   const plan = planBuckets(from, to, points);
   series.bucketSize = plan.width;
-  const buckets = aggregateRange(steps, rid, from, to, plan.level, plan.width);
+  const buckets = await aggregateRange(steps, rid, from, to, plan.level, plan.width);
   const keys = [...buckets.keys()].sort((a, b) => a - b);
   for (const k of keys) {
     const b = buckets.get(k)!;

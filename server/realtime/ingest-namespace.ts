@@ -30,7 +30,7 @@ function failureReply(failure: Failure): AckFailure {
 
 /** What went wrong; a server fault is logged whole (a client error is only answered). */
 function failureOf(ctx: ServerContext, err: unknown): Failure {
-  const failure = describeFailure(err, ctx.store.file);
+  const failure = describeFailure(err, ctx.store.label);
   if (failure.cause !== null) log('fault: %O', err);
   return failure;
 }
@@ -53,31 +53,24 @@ function replier<T>(ack: unknown): Ack<T> {
 }
 
 /**
- * Runs `fn` and acks its result, or an error naming the problem (with `retry: true` for a
- * server fault); never throws into socket.io. `onFailure` counts it.
+ * Runs `fn` (the store answers through promises) and acks its result, or an error naming the
+ * problem (with `retry: true` for a server fault); never throws into socket.io nor leaves a
+ * rejection unhandled. `onFailure` counts it.
  */
-export function answer<T>(ctx: ServerContext, ack: unknown, fn: () => T, onFailure?: (failure: Failure) => void): void {
-  const reply = replier<T>(ack);
-  let result: T;
-  try {
-    result = fn();
-  } catch (err) {
-    const failure = failureOf(ctx, err);
-    onFailure?.(failure);
-    reply(failureReply(failure));
-    return;
-  }
-  reply({ ok: true, result });
-}
-
-/** As `answer`, for work that yields to the event loop on the way (replaying a run). */
-export function answerLater<T>(ctx: ServerContext, ack: unknown, fn: () => Promise<T>): void {
+export function answer<T>(ctx: ServerContext, ack: unknown, fn: () => T | Promise<T>, onFailure?: (failure: Failure) => void): void {
   const reply = replier<T>(ack);
   new Promise<T>((resolve) => resolve(fn())).then(
     (result) => reply({ ok: true, result }),
-    (err: unknown) => reply(failureReply(failureOf(ctx, err))),
+    (err: unknown) => {
+      const failure = failureOf(ctx, err);
+      onFailure?.(failure);
+      reply(failureReply(failure));
+    },
   );
 }
+
+/** As `answer`, for work that yields to the event loop on the way (replaying a run). */
+export const answerLater = answer;
 
 /** Counts a failed batch: a client error as a reject, a server fault by its cause. */
 function countFailure(ctx: ServerContext, failure: Failure): void {
@@ -107,20 +100,20 @@ export function setupIngestNamespace(ns: IngestNamespace, ctx: ServerContext, ha
     log('connected %s', socket.id);
 
     socket.on('join', (req, ack) =>
-      answer(ctx, ack, () => {
+      answer(ctx, ack, async () => {
         if (!isPlainObject(req)) throw new ValidationError(`Expected { runId, rank, worldSize }, got ${describe(req)}`);
         const runId = parseName(req.runId, 'runId') as string;
         parseRank(req.rank, 'rank');
         parseRank(req.worldSize, 'worldSize');
-        const run = ctx.store.runs.byId(runId);
+        const run = await ctx.store.runs.byId(runId);
         if (!run) throw new HttpError(404, `Unknown run "${runId}": create it with POST /api/runs first`);
-        const policy = ctx.store.policies.latest(run.rid);
+        const policy = await ctx.store.policies.latest(run.rid);
         if (!policy) throw new HttpError(404, `Run "${runId}" has no policy`);
         void socket.join(runRoom(runId));
         joined.add(runId);
         ctx.activity.join(runId, socket.id);
         ctx.live.queueRun(runId);
-        return { policy, lastStep: run.last_step, stop: ctx.stops.inForce(run) };
+        return { policy, lastStep: run.last_step, stop: await ctx.stops.inForce(run) };
       }),
     );
 
@@ -128,9 +121,9 @@ export function setupIngestNamespace(ns: IngestNamespace, ctx: ServerContext, ha
       answer(
         ctx,
         ack,
-        () => {
+        async () => {
           const valid = validateColumnarBatch(batch);
-          const run = ctx.store.runs.byId(valid.runId);
+          const run = await ctx.store.runs.byId(valid.runId);
           if (!run) throw new HttpError(404, `Unknown run "${valid.runId}": create it with POST /api/runs first`);
           return ingestBatch(ctx, run, valid.columns, 'socket');
         },
@@ -139,19 +132,19 @@ export function setupIngestNamespace(ns: IngestNamespace, ctx: ServerContext, ha
     );
 
     socket.on('policyAck', (req, ack) =>
-      answer(ctx, ack, () => {
+      answer(ctx, ack, async () => {
         if (!isPlainObject(req)) throw new ValidationError(`Expected { runId, version, rank, appliedAtStep, late }, got ${describe(req)}`);
         const runId = parseName(req.runId, 'runId') as string;
-        const run = ctx.store.runs.byId(runId);
+        const run = await ctx.store.runs.byId(runId);
         if (!run) throw new HttpError(404, `Unknown run "${runId}"`);
         const version = parseRank(req.version, 'version');
-        if (!ctx.store.policies.get(run.rid, version)) throw new HttpError(404, `Run "${runId}" has no policy version ${version}`);
+        if (!(await ctx.store.policies.get(run.rid, version))) throw new HttpError(404, `Run "${runId}" has no policy version ${version}`);
         const rank = parseRank(req.rank, 'rank');
         const appliedAtStep = parseStep(req.appliedAtStep, 'appliedAtStep');
         if (typeof req.late !== 'boolean') throw new ValidationError(`Expected "late" to be true or false, got ${describe(req.late)}`);
         const late = req.late;
-        ctx.store.transaction(() => ctx.store.policies.ack(run.rid, version, rank, appliedAtStep, late, new Date().toISOString()));
-        ctx.live.policy(runId, ctx.store.policies.get(run.rid, version)!);
+        await ctx.store.policies.ack(run.rid, version, rank, appliedAtStep, late, new Date().toISOString());
+        ctx.live.policy(runId, (await ctx.store.policies.get(run.rid, version))!);
         return null;
       }),
     );

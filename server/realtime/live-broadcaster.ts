@@ -6,6 +6,9 @@ import type { PolicyVersion, RunEvent, RunSummary } from '@gradpilot/sdk/protoco
 import type { LiveClientEvents, LiveServerEvents, LiveSteps } from '@gradpilot/sdk/protocol';
 import type { StepColumns } from '@gradpilot/sdk/protocol';
 import { encodeNumber } from '@gradpilot/sdk/protocol';
+import createDebug from 'debug';
+
+const log = createDebug('gradpilot:io:live');
 
 export type LiveNamespace = Namespace<LiveClientEvents, LiveServerEvents>;
 
@@ -22,15 +25,21 @@ interface Pending {
 
 export class LiveBroadcaster {
   readonly #ns: LiveNamespace;
-  readonly #summarize: (runId: string) => RunSummary | undefined;
+  readonly #summarize: (runId: string) => Promise<RunSummary | undefined>;
   readonly #intervalMs: number;
+  readonly #clustered: boolean;
   readonly #pending = new Map<string, Pending>();
   #stopped = false;
 
-  constructor(ns: LiveNamespace, summarize: (runId: string) => RunSummary | undefined, { intervalMs = 50 } = {}) {
+  /**
+   * `clustered`: other server instances share the rooms through a socket.io adapter, so a room
+   * empty here may have dashboards there, and the skip below would starve them.
+   */
+  constructor(ns: LiveNamespace, summarize: (runId: string) => Promise<RunSummary | undefined>, { intervalMs = 50, clustered = false } = {}) {
     this.#ns = ns;
     this.#summarize = summarize;
     this.#intervalMs = intervalMs;
+    this.#clustered = clustered;
   }
 
   #get(runId: string): Pending {
@@ -45,7 +54,7 @@ export class LiveBroadcaster {
   /** Queues the newly stored steps (indices into `cols`) of a batch. */
   queueSteps(runId: string, cols: StepColumns, inserted: number[]): void {
     const p = this.#get(runId);
-    if ((this.#ns.adapter.rooms.get(runRoom(runId))?.size ?? 0) === 0) {
+    if (!this.#clustered && (this.#ns.adapter.rooms.get(runRoom(runId))?.size ?? 0) === 0) {
       this.#schedule(runId, p); // still announce the run's new counters
       return;
     }
@@ -91,16 +100,20 @@ export class LiveBroadcaster {
     p.lastFlush = Date.now();
     // socket.io encodes a packet before it looks for receivers: skip empty rooms.
     const name = runRoom(runId);
-    if ((this.#ns.adapter.rooms.get(name)?.size ?? 0) > 0) {
+    if (this.#clustered || (this.#ns.adapter.rooms.get(name)?.size ?? 0) > 0) {
       const room = this.#ns.to(name);
       if (p.steps && p.steps.step.length > 0) room.emit('steps', p.steps);
       if (p.events.length > 0) room.emit('events', p.events);
     }
     p.steps = null;
     p.events = [];
-    if (this.#ns.sockets.size > 0) {
-      const summary = this.#summarize(runId);
-      if (summary) this.#ns.emit('run', summary);
+    if (this.#clustered || this.#ns.sockets.size > 0) {
+      this.#summarize(runId).then(
+        (summary) => {
+          if (summary && !this.#stopped) this.#ns.emit('run', summary);
+        },
+        (err: unknown) => log('no summary of run %s: %O', runId, err),
+      );
     }
   }
 

@@ -28,9 +28,9 @@ export function setupLiveNamespace(ns: LiveNamespace, ctx: ServerContext): void 
     ctx.metrics.dashboards.inc();
     log('connected %s', socket.id);
     socket.on('subscribe', (req, ack) =>
-      answer(ctx, ack, () => {
+      answer(ctx, ack, async () => {
         const runId = runIdOf(req);
-        if (!ctx.store.runs.byId(runId)) throw new HttpError(404, `Unknown run "${runId}"`);
+        if (!(await ctx.store.runs.byId(runId))) throw new HttpError(404, `Unknown run "${runId}"`);
         void socket.join(runRoom(runId));
         return null;
       }),

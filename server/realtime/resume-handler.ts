@@ -13,7 +13,7 @@ export function registerResume(socket: Socket<IngestClientEvents, IngestServerEv
       if (!isPlainObject(req)) throw new ValidationError(`Expected { runId, fromStep? }, got ${describe(req)}`);
       const runId = parseName(req.runId, 'runId') as string;
       const fromStep = req.fromStep === undefined || req.fromStep === null ? undefined : parseStep(req.fromStep, 'fromStep');
-      const run = ctx.store.runs.byId(runId);
+      const run = await ctx.store.runs.byId(runId);
       if (!run) throw new HttpError(404, `Unknown run "${runId}": create it with POST /api/runs first`);
       const { state, fromStep: resumedAfter } = await resumeRun(ctx, run, fromStep);
       return { state, fromStep: resumedAfter };

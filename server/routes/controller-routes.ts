@@ -14,12 +14,12 @@ export function controllerRoutes(ctx: ServerContext): Router {
   const router = Router();
 
   router.get('/api/runs/:id/state', async function getState(req, res) {
-    const run = findRun(ctx, param(req, 'id'));
+    const run = await findRun(ctx, param(req, 'id'));
     res.json(await controllerStateAfter(ctx, run, intParam(req.query.after, 'after'), { mayRefuse: true }));
   });
 
   router.post('/api/runs/:id/resume', async function postResume(req, res) {
-    const run = findRun(ctx, param(req, 'id'));
+    const run = await findRun(ctx, param(req, 'id'));
     const body: unknown = req.body ?? {};
     if (!isPlainObject(body)) throw new ValidationError(`Expected a JSON object { "fromStep"?: n }, got ${describe(body)}`);
     rejectUnknownKeys(body, ['fromStep'], 'the body');
@@ -28,7 +28,7 @@ export function controllerRoutes(ctx: ServerContext): Router {
   });
 
   router.post('/api/runs/:id/replay', async function postReplay(req, res) {
-    const run = findRun(ctx, param(req, 'id'));
+    const run = await findRun(ctx, param(req, 'id'));
     const body: unknown = req.body;
     if (!isPlainObject(body)) throw new ValidationError(`Expected a JSON object { "policy": { "kind": ... }, "points"?: n }, got ${describe(body)}`);
     rejectUnknownKeys(body, ['policy', 'points'], 'the body');

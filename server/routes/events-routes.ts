@@ -7,14 +7,14 @@ import { findRun, intParam, param } from './request-helpers.ts';
 
 export function eventsRoutes(ctx: ServerContext): Router {
   const router = Router();
-  router.get('/api/runs/:id/events', function listEvents(req, res) {
-    const run = findRun(ctx, param(req, 'id'));
+  router.get('/api/runs/:id/events', async function listEvents(req, res) {
+    const run = await findRun(ctx, param(req, 'id'));
     const order = req.query.order ?? 'step';
     if (order !== 'step' && order !== 'newest') {
       throw new HttpError(400, `Expected query parameter "order" to be "step" or "newest", got ${JSON.stringify(order)}`);
     }
     res.json(
-      ctx.store.events.list(run.rid, run.id, {
+      await ctx.store.events.list(run.rid, run.id, {
         from: intParam(req.query.from, 'from'),
         to: intParam(req.query.to, 'to'),
         after: intParam(req.query.after, 'after'),

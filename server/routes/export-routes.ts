@@ -12,7 +12,7 @@ import { findRun, param } from './request-helpers.ts';
 export function exportRoutes(ctx: ServerContext): Router {
   const router = Router();
   router.get('/api/runs/:id/export.csv', async function exportCsv(req, res) {
-    const run = findRun(ctx, param(req, 'id'));
+    const run = await findRun(ctx, param(req, 'id'));
     res.status(200);
     res.set('Content-Type', 'text/csv; charset=utf-8; header=present');
     res.set('Content-Disposition', `attachment; filename="${run.id}.csv"`);

@@ -10,21 +10,21 @@ import { findRun, param } from './request-helpers.ts';
 export function policyRoutes(ctx: ServerContext): Router {
   const router = Router();
 
-  router.get('/api/runs/:id/policy', function getPolicy(req, res) {
-    const run = findRun(ctx, param(req, 'id'));
-    const version = ctx.store.policies.latest(run.rid);
+  router.get('/api/runs/:id/policy', async function getPolicy(req, res) {
+    const run = await findRun(ctx, param(req, 'id'));
+    const version = await ctx.store.policies.latest(run.rid);
     if (!version) throw new HttpError(404, `Run "${run.id}" has no policy yet`);
     res.json(version);
   });
 
-  router.get('/api/runs/:id/policy/history', function policyHistory(req, res) {
-    const run = findRun(ctx, param(req, 'id'));
-    res.json(ctx.store.policies.history(run.rid));
+  router.get('/api/runs/:id/policy/history', async function policyHistory(req, res) {
+    const run = await findRun(ctx, param(req, 'id'));
+    res.json(await ctx.store.policies.history(run.rid));
   });
 
   // Body: { policy, effectiveStep?, author? }, or a bare policy object ({ kind, ... }).
-  router.put('/api/runs/:id/policy', function putPolicy(req, res) {
-    const run = findRun(ctx, param(req, 'id'));
+  router.put('/api/runs/:id/policy', async function putPolicy(req, res) {
+    const run = await findRun(ctx, param(req, 'id'));
     const body: unknown = req.body;
     if (!isPlainObject(body)) throw new ValidationError(`Expected a JSON object { "policy": { "kind": ... }, "effectiveStep"?: n }, got ${describe(body)}`);
     const wrapped = 'policy' in body;
@@ -32,7 +32,7 @@ export function policyRoutes(ctx: ServerContext): Router {
     const policy = toPolicy(wrapped ? body.policy : body);
     const effectiveStep = wrapped && body.effectiveStep !== undefined && body.effectiveStep !== null ? parseStep(body.effectiveStep, 'effectiveStep') : undefined;
     const author = (wrapped ? parseName(body.author, 'author', { required: false }) : null) ?? 'api';
-    const version = setPolicy(ctx, run, policy, effectiveStep, author);
+    const version = await setPolicy(ctx, run, policy, effectiveStep, author);
     res.json(version);
   });
 

@@ -31,8 +31,8 @@ export function intParam(value: unknown, name: string, { min = 0, max = Number.M
   return n;
 }
 
-export function findRun(ctx: ServerContext, id: string): RunRow {
-  const run = ctx.store.runs.byId(id);
+export async function findRun(ctx: ServerContext, id: string): Promise<RunRow> {
+  const run = await ctx.store.runs.byId(id);
   if (!run) throw new HttpError(404, `Unknown run "${id}": create it with POST /api/runs or list runs with GET /api/runs`);
   return run;
 }

@@ -16,9 +16,9 @@ export const MAX_RUNS_PAGE = 5000;
 
 export function runsRoutes(ctx: ServerContext): Router {
   const router = Router();
-  const summary = (id: string) => toRunSummary(ctx.store, ctx.activity, findRun(ctx, id), { withConfig: true });
+  const summary = async (id: string) => toRunSummary(ctx.store, ctx.activity, await findRun(ctx, id), { withConfig: true });
 
-  router.post('/api/runs', function createRun(req, res) {
+  router.post('/api/runs', async function createRun(req, res) {
     const body: unknown = req.body;
     if (!isPlainObject(body)) throw new ValidationError(`Expected a JSON object { "name": ... }, got ${describe(body)}`);
     rejectUnknownKeys(body, ['name', 'project', 'config', 'policy', 'id', 'author'], 'the run');
@@ -38,22 +38,19 @@ export function runsRoutes(ctx: ServerContext): Router {
       if (typeof body.id !== 'string' || !RUN_ID.test(body.id)) {
         throw new ValidationError(`Expected "id" to be 1-64 characters of A-Z a-z 0-9 . _ -, got ${describe(body.id)}`);
       }
-      if (ctx.store.runs.byId(body.id)) throw new HttpError(409, `Run "${body.id}" already exists; omit "id" to get a fresh one`);
+      if (await ctx.store.runs.byId(body.id)) throw new HttpError(409, `Run "${body.id}" already exists; omit "id" to get a fresh one`);
       id = body.id;
     } else id = randomBytes(9).toString('base64url');
     const at = new Date().toISOString();
-    ctx.store.transaction(() => {
-      const run = ctx.store.runs.create(id, name, project, body.config ?? null, at);
-      ctx.store.policies.add(run.rid, policy, 0, author, at);
-    });
-    ctx.metrics.runs.set(ctx.store.runs.count());
+    await ctx.store.createRun(id, name, project, body.config ?? null, policy, author, at);
+    ctx.metrics.runs.set(await ctx.store.runs.count());
     ctx.live.queueRun(id);
-    res.status(201).json(summary(id));
+    res.status(201).json(await summary(id));
   });
 
   // Newest first, a page at a time: still a JSON array (the contract), with the cursor of the
   // next page in `X-Next-Cursor` and a `Link: <...>; rel="next"` header while there is one.
-  router.get('/api/runs', function listRuns(req, res) {
+  router.get('/api/runs', async function listRuns(req, res) {
     const limit = intParam(req.query.limit, 'limit', { min: 1, max: MAX_RUNS_PAGE }) ?? DEFAULT_RUNS_PAGE;
     const cursor = req.query.cursor;
     if (cursor !== undefined && (typeof cursor !== 'string' || !/^[1-9]\d{0,15}$/.test(cursor))) {
@@ -65,7 +62,7 @@ export function runsRoutes(ctx: ServerContext): Router {
       throw new ValidationError(`Expected "q" to be the text to search names, projects and ids for (at most 200 characters), got ${describe(q)}`);
     }
     const search = q === undefined || q === '' ? null : q;
-    const rows = ctx.store.runs.page(limit + 1, cursor === undefined ? null : Number(cursor), project, search);
+    const rows = await ctx.store.runs.page(limit + 1, cursor === undefined ? null : Number(cursor), project, search);
     const more = rows.length > limit;
     if (more) rows.pop();
     if (more && rows.length > 0) {
@@ -76,22 +73,22 @@ export function runsRoutes(ctx: ServerContext): Router {
         `</api/runs?limit=${limit}&cursor=${next}${project === null ? '' : `&project=${encodeURIComponent(project)}`}${search === null ? '' : `&q=${encodeURIComponent(search)}`}>; rel="next"`,
       );
     }
-    res.json(rows.map((r) => toRunSummary(ctx.store, ctx.activity, r)));
+    res.json(await Promise.all(rows.map((r) => toRunSummary(ctx.store, ctx.activity, r))));
   });
 
-  router.get('/api/projects', function listProjects(_req, res) {
-    res.json(ctx.store.runs.projects());
+  router.get('/api/projects', async function listProjects(_req, res) {
+    res.json(await ctx.store.runs.projects());
   });
 
-  router.get('/api/runs/:id', function getRun(req, res) {
-    res.json(summary(param(req, 'id')));
+  router.get('/api/runs/:id', async function getRun(req, res) {
+    res.json(await summary(param(req, 'id')));
   });
 
-  router.post('/api/runs/:id/finish', function finishRun(req, res) {
-    const run = findRun(ctx, param(req, 'id'));
-    ctx.store.transaction(() => ctx.store.runs.finish(run.rid, new Date().toISOString()));
+  router.post('/api/runs/:id/finish', async function finishRun(req, res) {
+    const run = await findRun(ctx, param(req, 'id'));
+    await ctx.store.finishRun(run.rid, new Date().toISOString());
     ctx.live.queueRun(run.id);
-    res.json(summary(run.id));
+    res.json(await summary(run.id));
   });
 
   return router;

@@ -22,22 +22,22 @@ function rangeOf(req: Request, run: RunRow): { from: number; to: number; points:
 export function stepsRoutes(ctx: ServerContext): Router {
   const router = Router();
 
-  router.post('/api/runs/:id/steps', function postSteps(req, res) {
-    const run = findRun(ctx, param(req, 'id'));
+  router.post('/api/runs/:id/steps', async function postSteps(req, res) {
+    const run = await findRun(ctx, param(req, 'id'));
     const cols = validateStepsBody(req.body);
-    res.json(ingestBatch(ctx, run, cols, 'http'));
+    res.json(await ingestBatch(ctx, run, cols, 'http'));
   });
 
-  router.get('/api/runs/:id/steps', function getSteps(req, res) {
-    const run = findRun(ctx, param(req, 'id'));
+  router.get('/api/runs/:id/steps', async function getSteps(req, res) {
+    const run = await findRun(ctx, param(req, 'id'));
     const { from, to, points } = rangeOf(req, run);
-    res.json(querySteps(ctx.store.steps, run.rid, run.id, from, to, points));
+    res.json(await querySteps(ctx.store.steps, run.rid, run.id, from, to, points));
   });
 
-  router.get('/api/runs/:id/layers', function getLayers(req, res) {
-    const run = findRun(ctx, param(req, 'id'));
+  router.get('/api/runs/:id/layers', async function getLayers(req, res) {
+    const run = await findRun(ctx, param(req, 'id'));
     const { from, to, points } = rangeOf(req, run);
-    res.json(queryLayers(ctx.store.steps, run.rid, run.id, from, to, points));
+    res.json(await queryLayers(ctx.store.steps, run.rid, run.id, from, to, points));
   });
 
   return router;

@@ -10,12 +10,12 @@ export const MAX_STOP_REASON_LENGTH = 1000;
 export function stopRoutes(ctx: ServerContext): Router {
   const router = Router();
 
-  router.get('/api/runs/:id/stop', function stopHistory(req, res) {
-    res.json(ctx.stops.history(findRun(ctx, param(req, 'id'))));
+  router.get('/api/runs/:id/stop', async function stopHistory(req, res) {
+    res.json(await ctx.stops.history((await findRun(ctx, param(req, 'id')))));
   });
 
-  router.post('/api/runs/:id/stop', function requestStop(req, res) {
-    const run = findRun(ctx, param(req, 'id'));
+  router.post('/api/runs/:id/stop', async function requestStop(req, res) {
+    const run = await findRun(ctx, param(req, 'id'));
     const body: unknown = req.body ?? {};
     if (!isPlainObject(body)) throw new ValidationError(`Expected a JSON object { "reason"?: "...", "author"?: "..." }, got ${describe(body)}`);
     rejectUnknownKeys(body, ['reason', 'author'], 'the stop request');
@@ -27,7 +27,7 @@ export function stopRoutes(ctx: ServerContext): Router {
       }
       reason = body.reason.trim() === '' ? null : body.reason;
     }
-    res.status(201).json(ctx.stops.request(run, author, reason));
+    res.status(201).json(await ctx.stops.request(run, author, reason));
   });
 
   return router;

@@ -1,7 +1,7 @@
 // RunSummary as the API shows it, from the stored row and the in-memory activity.
 import type { RunSummary } from '@gradpilot/sdk/protocol';
 import type { RunRow } from '../db/run-store.ts';
-import type { Store } from '../db/store.ts';
+import type { ServerStore } from '../db/server-store.ts';
 import type { RunActivity } from './run-activity.ts';
 import { SERVER_DEFAULT_POLICY } from '../policy/policy-rules.ts';
 
@@ -9,8 +9,8 @@ import { SERVER_DEFAULT_POLICY } from '../policy/policy-rules.ts';
  * `withConfig`: only the single-run answer carries the config. Lists and live pushes leave it
  * out: it is the one field that can be large, and it never changes.
  */
-export function toRunSummary(store: Store, activity: RunActivity, row: RunRow, { withConfig = false } = {}): RunSummary {
-  const policy = store.policies.latest(row.rid) ?? {
+export async function toRunSummary(store: ServerStore, activity: RunActivity, row: RunRow, { withConfig = false } = {}): Promise<RunSummary> {
+  const policy = (await store.policies.latest(row.rid)) ?? {
     version: 0,
     effectiveStep: 0,
     policy: SERVER_DEFAULT_POLICY,

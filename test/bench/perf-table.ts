@@ -3,6 +3,7 @@
 //   controller  test/bench/controller-measure.ts  (percentile step vs AutoClip's copy+quickselect/sort)
 //   SDK         test/bench/sdk.bench.ts           (run.observe vs a tfjs training step)
 //   server      test/bench/server-contenders.ts   (ingest vs raw SQLite; query growth 1e4..1e7)
+//   postgres    test/bench/perf/postgres.ts       (ingest vs raw pg insert; query growth; two servers vs one)
 //   live        test/load/run-load.ts             (50 runs; gradpilot vs a bare socket.io relay)
 //   dashboard   test/bench/perf/first-paint.ts    (1M-step run vs 1e4 in Chromium)
 // Options: --quick (smaller sizes, shorter runs; for trying it out, not for the README).
@@ -13,6 +14,7 @@ import { measure as measureController } from './controller-measure.ts';
 import { measureFirstPaint } from './perf/first-paint.ts';
 import { measureIngest, measureQueries, stepsPerSecond } from './perf/ingest-query.ts';
 import { measureLiveLatency } from './perf/live-latency.ts';
+import { measurePostgres } from './perf/postgres.ts';
 import { measureReplayIngest } from './perf/replay-ingest.ts';
 import { measureSdkOverhead } from './perf/sdk-overhead.ts';
 import { percentile } from '../load/run-load.ts';
@@ -27,7 +29,7 @@ interface Row {
 
 const quick = process.argv.includes('--quick');
 // Table order. Sections run in another order (see 'ingest'), so each row remembers its section.
-const SECTIONS = ['controller', 'SDK overhead', 'Python SDK', 'ingest', 'replays', 'query', 'live latency', 'first paint'];
+const SECTIONS = ['controller', 'SDK overhead', 'Python SDK', 'ingest', 'replays', 'query', 'postgres', 'live latency', 'first paint'];
 let current = '';
 const rows: (Row & { section: string })[] = [];
 const row = (r: Row): void => {
@@ -94,13 +96,27 @@ await section('SDK overhead', async () => {
   row({ figure: 'SDK: gradientNorms (tfjs adapter)', ours: us(s.normMs), baseline: `${us(s.tfStepMs)} (same tfjs step)`, ratio: `${((s.normMs / s.tfStepMs) * 100).toFixed(2)} % of the step`, target: '' });
 });
 
-await section('query', () => {
+await section('query', async () => {
   const sizes = quick ? [10_000, 1_000_000] : [10_000, 1_000_000, 10_000_000];
-  const q = measureQueries(sizes, { log });
+  const q = await measureQueries(sizes, { log });
   const base = q.get(10_000)!;
   for (const n of sizes) {
     row({ figure: `query: points=1000 over a run of ${exp(n)} steps`, ours: us(q.get(n)!), baseline: n === 10_000 ? '(the baseline)' : `${us(base)} (same query, 1e4 steps)`, ratio: n === 10_000 ? '1x' : `${(q.get(n)! / base).toFixed(2)}x`, target: n === 10_000_000 ? '<= 2x of 1e4' : '' });
   }
+});
+
+await section('postgres', async () => {
+  const sizes = quick ? [10_000, 1_000_000] : [10_000, 1_000_000, 10_000_000];
+  const p = await measurePostgres({ rounds: quick ? 4 : 10, querySizes: sizes, log });
+  const socket = stepsPerSecond(p.socket.wallMs);
+  const raw = stepsPerSecond(p.raw.wallMs);
+  row({ figure: 'PostgreSQL ingest: socket /ingest (acked after commit)', ours: rate(socket), baseline: `${rate(raw)} (raw pg unnest insert)`, ratio: `${(socket / raw).toFixed(2)}x raw`, target: '' });
+  const base = p.queries.get(10_000)!;
+  for (const n of sizes) {
+    const ms = p.queries.get(n)!;
+    row({ figure: `PostgreSQL query: points=1000 over a run of ${exp(n)} steps`, ours: us(ms), baseline: n === 10_000 ? '(the baseline)' : `${us(base)} (same query, 1e4 steps)`, ratio: n === 10_000 ? '1x' : `${(ms / base).toFixed(2)}x`, target: '' });
+  }
+  row({ figure: 'PostgreSQL: two runs streamed at once to two servers on one database', ours: rate(p.twoServers), baseline: `${rate(p.oneServer)} (both to one server)`, ratio: `${(p.twoServers / p.oneServer).toFixed(2)}x`, target: '' });
 });
 
 await section('live latency', async () => {

@@ -5,6 +5,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Store } from '../../server/db/store.ts';
+import { SqliteServerStore } from '../../server/db/sqlite-server-store.ts';
 import { querySteps } from '../../server/query/query-steps.ts';
 import { type RunningServer, startServer } from '../../server/start-server.ts';
 import { BATCH, RawInsert, buildRun, makeBatch, tempDir } from './server-fixtures.ts';
@@ -54,9 +55,9 @@ export async function setupIngest(): Promise<IngestContenders> {
 }
 
 /** The SDK stand-in in its own process (server-bench-client.ts), driven over IPC. */
-async function startClient(): Promise<{ run(job: object): Promise<void>; close(): void }> {
+export async function startClient(): Promise<{ run(job: object): Promise<void>; close(): void }> {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'server-bench-client.ts');
-  const child: ChildProcess = fork(script, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(script, [], { execArgv: ['--conditions=gradpilot-source', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   type Reply = { ready?: boolean; done?: boolean; error?: string };
   let pending: { resolve(m: Reply): void; reject(e: Error): void } | null = null;
   child.on('message', (m) => pending?.resolve(m as Reply));
@@ -80,7 +81,7 @@ export const QUERY_SIZES = [10_000, 1_000_000, 10_000_000] as const;
 
 export interface QueryContenders {
   /** points=1000 over the whole run of `size` steps. */
-  query(size: number): void;
+  query(size: number): Promise<void>;
   close(): void;
 }
 
@@ -94,10 +95,11 @@ export function setupQueries(sizes: readonly number[] = QUERY_SIZES, log: (msg: 
     rids.set(n, buildRun(store, `run-${n}`, n));
     log(`built a run of ${n} steps in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
+  const { steps } = new SqliteServerStore(store);
   return {
-    query(size) {
+    async query(size) {
       const rid = rids.get(size)!;
-      const s = querySteps(store.steps, rid, String(rid), 0, size - 1, 1000);
+      const s = await querySteps(steps, rid, String(rid), 0, size - 1, 1000);
       if (s.step.length === 0 || s.step.length > 1000) throw new Error('unexpected series');
     },
     close() {

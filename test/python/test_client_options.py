@@ -65,6 +65,8 @@ def test_should_refuse_an_unknown_option_listing_the_known_ones():
     (dict(spill_dir=""), r'Expected the "spill_dir" option to be a directory path or None'),
     (dict(name=""), r'Expected the "name" option to be a non-empty string'),
     (dict(quiet="yes"), r'Expected the "quiet" option to be True or False'),
+    (dict(url=[]), r'Expected the "url" option to name at least one server, got an empty list'),
+    (dict(url=["http://a:1", "ftp://b:2"]), r'Expected the "url" option to start with http:// or https://, got \'ftp://b:2\''),
 ])
 def test_should_refuse_an_invalid_value_naming_the_option(options, message):
     with pytest.raises(gradpilot.GradpilotError, match=message) as e:
@@ -86,6 +88,14 @@ def test_should_fill_in_the_defaults_and_keep_the_server_path():
     assert o.id and o.name == "n" and o.resume is False
     assert _resolve(resume="r1").id == "r1" and _resolve(resume="r1").resume is True
     assert _resolve(spill_dir=None).spill_dir is None
+
+
+def test_should_take_several_servers_as_a_list_or_a_comma_separated_string_in_order_without_repeats():
+    servers = ["http://a:7070/", " http://b:7070", "http://a:7070"]
+    o = _resolve(url=servers)
+    assert (o.url, o.urls) == ("http://a:7070", ("http://a:7070", "http://b:7070"))
+    assert _resolve(url=",".join(servers)).urls == ("http://a:7070", "http://b:7070")
+    assert _resolve(url=URL).urls == (URL.rstrip("/"),)
 
 
 def test_should_name_the_packages_to_install_when_the_socket_client_is_missing():

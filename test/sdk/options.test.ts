@@ -17,8 +17,17 @@ describe('init options', () => {
     expect(resolveOptions({ url, policy: { kind: 'zscore' } }).policy).toMatchObject({ kind: 'zscore', z: 2.5, alpha: 0.97 });
   });
 
+  it('should take several servers as an array or a comma-separated list, in order, without repeats', () => {
+    const list = ['http://a:7070/', ' http://b:7070', 'http://a:7070'];
+    expect(resolveOptions({ url: list })).toMatchObject({ url: 'http://a:7070', urls: ['http://a:7070', 'http://b:7070'] });
+    expect(resolveOptions({ url: list.join(',') }).urls).toEqual(['http://a:7070', 'http://b:7070']);
+    expect(resolveOptions({ url }).urls).toEqual([url]);
+  });
+
   const bad: [string, unknown, RegExp][] = [
     ['no url', { name: 'x' }, /"url" option to be the server URL/],
+    ['an empty list of servers', { url: [] }, /"url" option to name at least one server/],
+    ['a list with a non-http server', { url: ['http://a:1', 'ftp://b:2'] }, /start with http:\/\/ or https:\/\/, got "ftp:\/\/b:2"/],
     ['a non-http url', { url: 'ws://h:1' }, /start with http:\/\/ or https:\/\//],
     ['a misspelled option', { url, runId: 'a' }, /Misspelled option "runId": did you mean "id"\?/],
     ['an unknown option', { url, colour: 1 }, /Unknown option "colour"/],

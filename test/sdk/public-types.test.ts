@@ -13,7 +13,7 @@ describe('public types', () => {
     expectTypeOf<Run['observe']>().returns.toEqualTypeOf<Decision>();
     expectTypeOf<Run['close']>().returns.resolves.toEqualTypeOf<CloseReport>();
     expectTypeOf<Decision['action']>().toEqualTypeOf<'apply' | 'clip' | 'skip'>();
-    expectTypeOf<InitOptions>().toHaveProperty('url').toEqualTypeOf<string>();
+    expectTypeOf<InitOptions>().toHaveProperty('url').toEqualTypeOf<string | readonly string[]>();
   });
 
   it('should type the step events and stop requests', () => {

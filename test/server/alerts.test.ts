@@ -1,13 +1,11 @@
 // Webhook alerts against a real receiver on port 0: every kind once per cooldown with its
 // fields, retries after a 500, no retry after a 400, stalls, and history across a restart.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Alert, AlertKind, WireStep } from '../../sdk/protocol/api-types.ts';
 import { StallWatch } from '../../server/alerts/stall-watch.ts';
 import { type ServerOptions, startServer } from '../../server/start-server.ts';
 import { withServer } from '../support/server.ts';
+import { createTestDatabase } from '../support/test-database.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import { call, createRun } from './http-client.ts';
 
@@ -157,9 +155,9 @@ describe('webhook alerts', () => {
   it('should keep alerts and their delivery status across a restart, and make the retries that were waiting', async () => {
     const hook = await receiver();
     hook.answers = [500];
-    const dir = mkdtempSync(path.join(tmpdir(), 'gradpilot-alerts-'));
-    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-    const db = path.join(dir, 'alerts.db');
+    const database = await createTestDatabase();
+    cleanup.push(() => database.drop());
+    const db = database.db;
     const options = { db, port: 0, host: '127.0.0.1', webhooks: [hook.url], alerts: { retryDelaysMs: [800] } };
 
     const one = await startServer(options);

@@ -1,20 +1,15 @@
 // Every bad request is answered 4xx with a message naming the problem, and changes nothing:
 // the row counts of every table are compared before and after.
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestServer, withServer } from '../support/server.ts';
+import { tableCounts } from '../support/test-database.ts';
 import { call, createRun } from './http-client.ts';
 import { connectIngest, request } from './socket-client.ts';
 
 const TABLES = ['runs', 'steps', 'rollups', 'layer_names', 'layer_norms', 'events', 'policies', 'policy_acks', 'resumes', 'superseded_steps'];
 
-function counts(dbPath: string): Record<string, number> {
-  const db = new Database(dbPath, { readonly: true });
-  try {
-    return Object.fromEntries(TABLES.map((t) => [t, (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]));
-  } finally {
-    db.close();
-  }
+function counts(db: string): Promise<Record<string, number>> {
+  return tableCounts(db, TABLES);
 }
 
 interface Case {
@@ -77,11 +72,11 @@ describe('bad input', () => {
   });
 
   it.each(CASES)('should answer $name with $status and change nothing', async (c) => {
-    const before = counts(server.dbPath);
+    const before = await counts(server.dbPath);
     const r = await call(`${server.url}${c.path(id)}`, c.method ?? 'GET', c.body);
     expect(r.status).toBe(c.status);
     expect(r.body.error).toMatch(c.error);
-    expect(counts(server.dbPath)).toEqual(before);
+    expect(await counts(server.dbPath)).toEqual(before);
   });
 
   it('should reject bad socket batches with an error naming the field, storing nothing', async () => {
@@ -99,11 +94,11 @@ describe('bad input', () => {
         [{ runId: id, seq: 1, step: [9], gradNorm: [1], action: ['boom'] }, /"action\[0\]"/],
       ];
       for (const [batch, error] of bad) {
-        const before = counts(server.dbPath);
+        const before = await counts(server.dbPath);
         const reply = await request(sdk, 'steps', batch);
         expect(reply.ok).toBe(false);
         expect(reply.ok === false && reply.error).toMatch(error);
-        expect(counts(server.dbPath)).toEqual(before);
+        expect(await counts(server.dbPath)).toEqual(before);
       }
       // The socket survives bad input and still ingests, with or without an ack callback.
       const good = await request(sdk, 'steps', { runId: id, seq: 2, step: [100], gradNorm: [1] });

@@ -166,7 +166,7 @@ describe('events and live updates', () => {
   it('should export a run with `gradpilot export` from the database file', async () => {
     const id = await createRun(server.url);
     await call(`${server.url}/api/runs/${id}/steps`, 'POST', { steps: [{ step: 0, gradNorm: 'NaN', layers: { 'a,"b"': 1 }, time: 1764590400000 }, { step: 1, gradNorm: 2.5, loss: '-Infinity', action: 'clip', time: 1764590400250.5 }] });
-    const out = path.join(path.dirname(server.dbPath), 'out.csv');
+    const out = path.join(server.dir, 'out.csv');
     const bin = path.resolve('server/cli/gradpilot.js');
     await run(process.execPath, [bin, 'export', '--db', server.dbPath, '--run', id, '--out', out]);
     expect(readFileSync(out, 'utf8')).toBe('step,gradNorm,loss,lr,threshold,coef,action,time,"a,""b"""\r\n0,NaN,,,,,,1764590400000,1\r\n1,2.5,-Infinity,,,,clip,1764590400250.5,\r\n');

@@ -147,7 +147,7 @@ describe('policy', () => {
     } finally {
       sock.close();
     }
-  });
+  }, 90_000); // 200,000 steps ingested and replayed six times: 15-27 s on PostgreSQL on this machine, over the 30 s default under a full suite's load
 
   it('should place the default effectiveStep a few seconds of steps ahead of a fast run', async () => {
     expect(policyMargin(0)).toBe(POLICY_MARGIN_STEPS);

@@ -1,11 +1,11 @@
 // Duplicates and resumes: a plain resend is a harmless duplicate; a resume from a checkpoint
 // supersedes the stored steps after it (kept for audit) so the re-sent steps are new; the
 // controller state handed back continues exactly like a controller that never stopped.
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Controller, parsePolicy } from '../../sdk/controller/index.ts';
 import type { ResumeResult } from '../../sdk/protocol/socket-events.ts';
 import { type TestServer, withServer } from '../support/server.ts';
+import { queryRows } from '../support/test-database.ts';
 import { call, createRun } from './http-client.ts';
 import { connectIngest, request } from './socket-client.ts';
 
@@ -78,13 +78,11 @@ describe('duplicates and resume', () => {
       expect(series.body.gradNorm.last).toEqual(fresh);
 
       // The superseded values are kept for audit, tagged with the resume.
-      const db = new Database(server.dbPath, { readonly: true });
-      try {
-        const audit = db.prepare('SELECT r.from_step AS fromStep, r.superseded, count(s.step) AS n, min(s.step) AS first FROM resumes r JOIN superseded_steps s ON s.resume_id = r.id GROUP BY r.id').all();
-        expect(audit).toEqual([{ fromStep: 299, superseded: 200, n: 200, first: 300 }]);
-      } finally {
-        db.close();
-      }
+      const audit = await queryRows(
+        server.dbPath,
+        'SELECT r.from_step AS "fromStep", r.superseded, count(s.step) AS n, min(s.step) AS first FROM resumes r JOIN superseded_steps s ON s.resume_id = r.id GROUP BY r.id',
+      );
+      expect(audit).toEqual([{ fromStep: 299, superseded: 200, n: 200, first: 300 }]);
     } finally {
       sdk.close();
     }

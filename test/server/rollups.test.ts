@@ -10,6 +10,7 @@ import type { StepSeries } from '../../sdk/protocol/api-types.ts';
 import { emptyColumns } from '../../sdk/protocol/validate.ts';
 import { encodeNumber } from '../../sdk/protocol/wire-number.ts';
 import { ROLLUP_LAYOUT_VERSION, Store } from '../../server/db/store.ts';
+import { SqliteServerStore } from '../../server/db/sqlite-server-store.ts';
 import { querySteps } from '../../server/query/query-steps.ts';
 import { queryLayers } from '../../server/query/query-layers.ts';
 import { type TestServer, withServer } from '../support/server.ts';
@@ -94,7 +95,7 @@ describe('rollups', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('should answer every range query exactly as a brute-force pass over the raw rows', () => {
+  it('should answer every range query exactly as a brute-force pass over the raw rows', async () => {
     const r = rng(42);
     const run = store.runs.create('r', 'r', null, null, 'now');
     // ~300k steps with gaps, inserted in shuffled batches so rollups merge out of order.
@@ -104,10 +105,10 @@ describe('rollups', () => {
       rows.push({ step, values: [randomValue(r), randomValue(r), randomValue(r), randomValue(r), randomValue(r)], action: (['apply', 'clip', 'skip', null] as const)[Math.floor(r() * 4)], time: randomTime(r, step) });
     }
     insertShuffled(store, run.rid, rows, r);
-    checkRanges(store, run.rid, rows, r);
+    await checkRanges(store, run.rid, rows, r);
   });
 
-  it('should store batches that only append (multi-row INSERTs) exactly as out-of-order ones (row by row)', () => {
+  it('should store batches that only append (multi-row INSERTs) exactly as out-of-order ones (row by row)', async () => {
     const r = rng(7);
     const rows: Row[] = [];
     for (let step = 0; step < 300_000; step++) {
@@ -127,13 +128,14 @@ describe('rollups', () => {
       expect(appendedLayer).toEqual(store.steps.layerRange(shuffled.rid, idx(shuffled.rid), 0, 300_000));
     }
     for (const [from, to, points] of [[0, 299_999, 1000], [12_345, 280_001, 333], [100, 9000, 200]]) {
-      expect(queryLayers(store.steps, appended.rid, 'r', from, to, points)).toEqual(queryLayers(store.steps, shuffled.rid, 'r', from, to, points));
+      const { steps } = new SqliteServerStore(store);
+      expect(await queryLayers(steps, appended.rid, 'r', from, to, points)).toEqual(await queryLayers(steps, shuffled.rid, 'r', from, to, points));
     }
-    checkRanges(store, appended.rid, rows, r);
-    checkRanges(store, shuffled.rid, rows, r);
+    await checkRanges(store, appended.rid, rows, r);
+    await checkRanges(store, shuffled.rid, rows, r);
   });
 
-  it('should leave nothing of a batch whose transaction failed halfway, in the file or in memory', () => {
+  it('should leave nothing of a batch whose transaction failed halfway, in the file or in memory', async () => {
     const run = store.runs.create('r', 'r', null, null, 'now');
     const batch = (from: number) => {
       const cols = emptyColumns();
@@ -166,7 +168,7 @@ describe('rollups', () => {
     }
   });
 
-  it('should answer per-layer queries exactly as a brute force, also after a resume', () => {
+  it('should answer per-layer queries exactly as a brute force, also after a resume', async () => {
     const r = rng(5);
     const run = store.runs.create('r', 'r', null, null, 'now');
     const layerRows: { step: number; a: number | null; b: number | null }[] = [];
@@ -205,20 +207,20 @@ describe('rollups', () => {
         nonFinite: [keys.map((k) => nonFinite(groups.get(k)!, 'a')), keys.map((k) => nonFinite(groups.get(k)!, 'b'))],
       };
     };
-    const check = (rows: typeof layerRows) => {
+    const check = async (rows: typeof layerRows) => {
       for (const [from, to, points] of [[0, 299_999, 1000], [0, 299_999, 9], [5_000, 270_123, 77], [40_000, 40_600, 500], [123, 262_200, 2000]]) {
-        const got = queryLayers(store.steps, run.rid, 'r', from, to, points);
+        const got = await queryLayers(new SqliteServerStore(store).steps, run.rid, 'r', from, to, points);
         expect(got.names).toEqual(['a', 'b']);
         expect({ step: got.step, max: got.max, nonFinite: got.nonFinite }).toEqual(brute(rows, from, to, got.bucketSize));
       }
     };
-    check(layerRows);
+    await check(layerRows);
     const k = 262_144 + 512 * 3 + 5;
     store.supersedeAfter(run.rid, k, 'now');
-    check(layerRows.filter((row) => row.step <= k));
+    await check(layerRows.filter((row) => row.step <= k));
   });
 
-  it('should rebuild the rollups of a file written with another rollup layout', () => {
+  it('should rebuild the rollups of a file written with another rollup layout', async () => {
     const r = rng(11);
     const run = store.runs.create('r', 'r', null, null, 'now');
     const rows: Row[] = [];
@@ -229,10 +231,10 @@ describe('rollups', () => {
     store.close();
     store = new Store(path.join(dir, 'r.db'));
     expect(store.db.pragma('user_version', { simple: true })).toBe(ROLLUP_LAYOUT_VERSION);
-    checkRanges(store, run.rid, rows, r);
+    await checkRanges(store, run.rid, rows, r);
   });
 
-  it('should stay exact after a resume supersedes the steps after k and new values arrive', () => {
+  it('should stay exact after a resume supersedes the steps after k and new values arrive', async () => {
     const r = rng(7);
     const run = store.runs.create('r', 'r', null, null, 'now');
     const rows: Row[] = [];
@@ -250,7 +252,7 @@ describe('rollups', () => {
     for (let step = k + 1; step < 275_000; step += 7) resent.push({ step, values: [r() * 100, null, null, null, null], action: 'skip', time: randomTime(r, step) });
     insertShuffled(store, run.rid, resent, r);
     const all = [...kept, ...resent];
-    checkRanges(store, run.rid, all, r);
+    await checkRanges(store, run.rid, all, r);
   });
 });
 
@@ -282,7 +284,7 @@ function insertShuffled(store: Store, rid: number, rows: Row[], r: (() => number
     }
 }
 
-function checkRanges(store: Store, rid: number, rows: Row[], r: () => number): void {
+async function checkRanges(store: Store, rid: number, rows: Row[], r: () => number): Promise<void> {
     const ranges: [number, number, number][] = [
       [0, 299_999, 1000],
       [0, 299_999, 7],
@@ -298,7 +300,7 @@ function checkRanges(store: Store, rid: number, rows: Row[], r: () => number): v
       ranges.push([a, b, 1 + Math.floor(r() * 2000)]);
     }
     for (const [from, to, points] of ranges) {
-      const got = querySteps(store.steps, rid, 'r', from, to, points);
+      const got = await querySteps(new SqliteServerStore(store).steps, rid, 'r', from, to, points);
       expect(got.step.length).toBeLessThanOrEqual(points);
       const want = bruteForce(rows, from, to, got.bucketSize);
       expect(got).toEqual(want);

@@ -1,15 +1,17 @@
-// A real gradpilot server for tests: a fresh temp SQLite file and a server on
-// 127.0.0.1 port 0 per call. `close()` stops the server and deletes the file.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+// A real gradpilot server for tests: a fresh database (a temp SQLite file, or a PostgreSQL
+// database in the `postgres` project: see test-database.ts) and a server on 127.0.0.1 port 0
+// per call. `close()` stops the server and deletes the database.
 import { type ServerOptions, startServer } from '../../server/start-server.ts';
+import { createTestDatabase } from './test-database.ts';
 
 export interface TestServer {
   /** e.g. http://127.0.0.1:43123 */
   url: string;
   port: number;
+  /** The `db` the server got: a SQLite file path, or a postgres:// URL. */
   dbPath: string;
+  /** A temp folder for the test's own files, removed with the server. */
+  dir: string;
   close(): Promise<void>;
 }
 
@@ -19,16 +21,23 @@ export interface TestServer {
  * try { await fetch(`${server.url}/api/health`); } finally { await server.close(); }
  */
 export async function withServer(opts: Partial<Omit<ServerOptions, 'db' | 'port' | 'host'>> = {}): Promise<TestServer> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'gradpilot-test-'));
-  const dbPath = path.join(dir, 'test.db');
-  const server = await startServer({ ...opts, db: dbPath, port: 0, host: '127.0.0.1' });
+  const database = await createTestDatabase();
+  let server;
+  try {
+    server = await startServer({ ...opts, db: database.db, port: 0, host: '127.0.0.1' });
+  } catch (err) {
+    await database.drop();
+    throw err;
+  }
+  const running = server;
   return {
-    url: server.url,
-    port: server.port,
-    dbPath,
+    url: running.url,
+    port: running.port,
+    dbPath: database.db,
+    dir: database.dir,
     async close() {
-      await server.close();
-      rmSync(dir, { recursive: true, force: true });
+      await running.close();
+      await database.drop();
     },
   };
 }

@@ -61,14 +61,14 @@ export function stepsPerSecond(ms: number): number {
 }
 
 /** Size -> median ms of GET-equivalent querySteps(points=1000) over the whole run. */
-export function measureQueries(sizes: readonly number[] = QUERY_SIZES, { rounds = 20, warmup = 3, log = (_: string) => {} } = {}): Map<number, number> {
+export async function measureQueries(sizes: readonly number[] = QUERY_SIZES, { rounds = 20, warmup = 3, log = (_: string) => {} } = {}): Promise<Map<number, number>> {
   const q = setupQueries(sizes, log);
   try {
     const times = sizes.map(() => [] as number[]);
     for (let round = 0; round < rounds + warmup; round++) {
       for (let i = 0; i < sizes.length; i++) {
         const t0 = performance.now();
-        q.query(sizes[i]);
+        await q.query(sizes[i]);
         if (round >= warmup) times[i].push(performance.now() - t0);
       }
     }

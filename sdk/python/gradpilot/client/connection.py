@@ -2,7 +2,8 @@
 socket.io ``/ingest`` for the rest. Every request is acknowledged and time-limited. Reconnecting
 is the run's job (it decides when, and reports why it cannot): each attempt gets a fresh
 socket.io client, so nothing from a dead connection (a buffered emit, a stale callback) leaks
-into the next one."""
+into the next one. With several server URLs (servers sharing one PostgreSQL database), an
+attempt that fails moves the next attempt on to the next URL, as the TS SDK fails over."""
 
 from __future__ import annotations
 
@@ -169,13 +170,10 @@ class Connection:
     """``post(fn)`` runs fn on the run's I/O thread; ``on_disconnect()`` and ``on_policy(push)``
     are called there."""
 
-    def __init__(self, url: str, token: str | None, post: Callable, on_disconnect: Callable, on_policy: Callable,
+    def __init__(self, urls, token: str | None, post: Callable, on_disconnect: Callable, on_policy: Callable,
                  on_stop: Callable | None = None) -> None:
-        self.url = url
-        parts = urllib.parse.urlsplit(url)
-        self.origin = f"{parts.scheme}://{parts.netloc}"
-        # A server behind a proxy at a path prefix serves socket.io under that prefix too.
-        self._socketio_path = (parts.path.strip("/") + "/socket.io").lstrip("/")
+        self._urls = [urls] if isinstance(urls, str) else list(urls)
+        self._index = 0
         self._token = token
         self._post = post
         self._on_disconnect = on_disconnect
@@ -188,12 +186,43 @@ class Connection:
         self._closed = False
 
     @property
+    def url(self) -> str:
+        """The server in use (or tried next)."""
+        return self._urls[self._index]
+
+    @property
+    def origin(self) -> str:
+        parts = urllib.parse.urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def _socketio_path(self) -> str:
+        # A server behind a proxy at a path prefix serves socket.io under that prefix too.
+        return (urllib.parse.urlsplit(self.url).path.strip("/") + "/socket.io").lstrip("/")
+
+    @property
+    def server_count(self) -> int:
+        return len(self._urls)
+
+    def _fail_over(self) -> None:
+        """The next attempt goes to the next server URL (if there are several)."""
+        self._index = (self._index + 1) % len(self._urls)
+
+    @property
     def connected(self) -> bool:
         client = self._client
         return client is not None and INGEST_NAMESPACE in client.namespaces
 
     def connect(self, timeout: float) -> None:
-        """Connects a fresh socket (blocking, at most ~``timeout`` s). Raises ConnectFailed."""
+        """Connects a fresh socket (blocking, at most ~``timeout`` s). Raises ConnectFailed, after
+        which the next attempt tries the next server URL."""
+        try:
+            self._connect(timeout)
+        except ConnectFailed:
+            self._fail_over()
+            raise
+
+    def _connect(self, timeout: float) -> None:
         client = _SocketClient(reconnection=False, handle_sigint=False, logger=transport_log,
                                engineio_logger=transport_log, request_timeout=timeout)
         joined = threading.Event()
@@ -322,11 +351,13 @@ class Connection:
         try:
             status, answer = http_json("POST", self.url + "/api/runs", body, self._token, timeout)
         except OSError as err:
+            self._fail_over()
             raise RequestFailed(f"POST /api/runs failed: {err}") from None
         if 200 <= status < 300 or status == 409:
             return
         if status < 500:
             raise RefusedError(f'The server refused to create run "{body["id"]}" (HTTP {status}): {error_text(answer)}')
+        self._fail_over()
         raise RequestFailed(f"POST /api/runs answered HTTP {status}")
 
     def finish_run(self, run_id: str, timeout: float) -> bool:

@@ -6,7 +6,7 @@ from .options import DEFAULT_SPILL_DIR, resolve_options
 from .run import Run
 
 
-def init(url: str | None = None, *, name: str | None = None, project: str | None = None, config: dict | None = None,
+def init(url: str | list[str] | None = None, *, name: str | None = None, project: str | None = None, config: dict | None = None,
          policy: dict | None = None, token: str | None = None, id: str | None = None, rank: int = 0,
          world_size: int = 1, resume: str | None = None, from_step: int | None = None, state: dict | None = None,
          batch_size: int = 256, flush_interval: float = 1.0, spill_dir=DEFAULT_SPILL_DIR,

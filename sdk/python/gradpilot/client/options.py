@@ -61,6 +61,8 @@ def default_spill_dir() -> str:
 @dataclass(frozen=True)
 class ResolvedOptions:
     url: str
+    # Every server, in the order they are tried (several servers on one PostgreSQL database).
+    urls: tuple
     id: str
     name: str
     project: str | None
@@ -142,8 +144,8 @@ def new_run_id() -> str:
 
 def _server_url(value) -> str:
     if not isinstance(value, str):
-        raise _invalid('Expected the "url" option to be the server URL, e.g. "http://127.0.0.1:7070"')
-    parts = urllib.parse.urlsplit(value)
+        raise _invalid('Expected the "url" option to be the server URL, e.g. "http://127.0.0.1:7070", or a list of them')
+    parts = urllib.parse.urlsplit(value.strip())
     if parts.scheme not in ("http", "https"):
         raise _invalid(f'Expected the "url" option to start with http:// or https://, got {value!r}')
     if not parts.hostname:
@@ -155,6 +157,19 @@ def _server_url(value) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
 
 
+def _server_urls(value) -> tuple:
+    """The servers to try, in order: one URL, a comma-separated list, or a list (as the TS ``serverUrls``)."""
+    if isinstance(value, (list, tuple)):
+        items = list(value)
+    elif isinstance(value, str) and "," in value:
+        items = value.split(",")
+    else:
+        items = [value]
+    if not items:
+        raise _invalid('Expected the "url" option to name at least one server, got an empty list')
+    return tuple(dict.fromkeys(_server_url(v) for v in items))
+
+
 def resolve_options(url, options: dict, unknown: dict) -> ResolvedOptions:
     """Validates init() options and fills in the defaults. Raises GradpilotError('INVALID_OPTION')."""
     for key in unknown:
@@ -162,7 +177,7 @@ def resolve_options(url, options: dict, unknown: dict) -> ResolvedOptions:
     o = options
 
     # Validate.
-    server = _server_url(url)
+    servers = _server_urls(url)
     resume = None if o["resume"] is None else _run_id(o["resume"], "resume")
     run_id = None if o["id"] is None else _run_id(o["id"], "id")
     if resume is not None and run_id is not None and resume != run_id:
@@ -211,7 +226,8 @@ def resolve_options(url, options: dict, unknown: dict) -> ResolvedOptions:
             raise GradpilotError(f'Invalid "policy" option: {err}', "INVALID_OPTION", err) from err
     the_id = resume or run_id or new_run_id()
     return ResolvedOptions(
-        url=server,
+        url=servers[0],
+        urls=servers,
         id=the_id,
         name=_optional_string(o["name"], "name") or the_id,
         project=_optional_string(o["project"], "project"),

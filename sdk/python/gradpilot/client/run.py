@@ -126,7 +126,7 @@ class Run:
             o.id, o.rank, send=self._send_stop_ack, told=lambda push: self._deferred.append(("stop", push)),
             error=lambda err: self._fail_locked(GradpilotError(f"The server refused a stop acknowledgement: {err}", "INVALID_STEP")),
         )
-        self._conn = Connection(o.url, o.token, self._loop.post, self._disconnected, self._policy_pushed, self._stop_pushed)
+        self._conn = Connection(o.urls, o.token, self._loop.post, self._disconnected, self._policy_pushed, self._stop_pushed)
         self._steps = StepsSender(self._conn, o.ack_timeout, self._older_server)
         self._connector_alive = False
         self._reconnect_at = 0.0
@@ -407,17 +407,22 @@ class Run:
     def _connector(self) -> None:
         o = self._o
         delay = min(0.25, o.reconnect_delay_max)
+        failures = 0
         try:
             while not self._stopped:
+                tried = self._conn.url
                 try:
                     self._conn.connect(CONNECT_TIMEOUT)
                 except ConnectFailed as err:
                     if self._stopped:
                         return
-                    cause = diagnose(o.url, o.token, err.refusal, str(err))
+                    cause = diagnose(tried, o.token, err.refusal, str(err))
                     self._loop.post(lambda: self._connect_failed(cause))
-                    self._stop_event.wait(delay)
-                    delay = min(delay * 2, o.reconnect_delay_max)
+                    failures += 1
+                    # The next server at once; after every one failed in turn, wait before the next round.
+                    if failures % self._conn.server_count == 0:
+                        self._stop_event.wait(delay)
+                        delay = min(delay * 2, o.reconnect_delay_max)
                     continue
                 self._loop.post(self._connected)
                 return
@@ -431,8 +436,8 @@ class Run:
             self._start_connector()
             return
         self._down_since = None
-        log.debug("connected to %s", self._o.url)
-        self._emit("connection", {"connected": True, "url": self._o.url, "cause": None})
+        log.debug("connected to %s", self._conn.url)
+        self._emit("connection", {"connected": True, "url": self._conn.url, "cause": None})
         self._generation += 1
         self._handshake(self._generation)
 
@@ -563,7 +568,7 @@ class Run:
         self._resume_done.set()
 
     def _older_server(self, message: str) -> None:
-        told = (f"The server at {self._o.url} is older than this SDK and refused the steps' wall-clock times ({message}); "
+        told = (f"The server at {self._conn.url} is older than this SDK and refused the steps' wall-clock times ({message}); "
                 "steps are sent without them and the server stores their arrival times. Upgrade the server to keep them.")
         if not self._o.quiet:
             sys.stderr.write(f"gradpilot: {told}\n")

@@ -39,6 +39,10 @@ function closablePool(pool: pg.Pool): { pool: pg.Pool; close(): Promise<void> } 
         return never();
       }
       out.add(client);
+      // The adapter listens for 'end' (and reconnects) but not for 'error': without this, a
+      // PostgreSQL restart cutting its LISTEN session was an uncaught exception that killed
+      // the server (test/postgres/database-down.test.ts).
+      client.on('error', (err) => log('LISTEN connection: %s', err.message));
       inOrderNotifications(client);
       const release = client.release.bind(client);
       client.release = (err?: Error | boolean) => {

@@ -17,6 +17,10 @@ export interface PostgresCluster {
   /** A new, empty database; its URL. */
   createDatabase(name?: string): Promise<string>;
   dropDatabase(url: string): Promise<void>;
+  /** Shuts PostgreSQL down (fast mode: sessions cut) and keeps its data, as an outage would. */
+  pause(): void;
+  /** Starts it again on the same port and data after pause(). */
+  resume(): void;
   stop(): void;
 }
 
@@ -48,7 +52,8 @@ export async function startPostgresCluster({ durable = false }: { durable?: bool
   // fsync off: a test cluster need not survive a power cut, and commits are ~10x cheaper.
   const fast = durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
   const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200${fast}`;
-  asPostgres([`${PG_BIN}/pg_ctl`, '-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', 'start']);
+  const start = (): void => asPostgres([`${PG_BIN}/pg_ctl`, '-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', 'start']);
+  start();
   const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const admin = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
     const c = new pg.Client({ connectionString: adminUrl });
@@ -70,6 +75,10 @@ export async function startPostgresCluster({ durable = false }: { durable?: bool
       const name = new URL(url).pathname.slice(1);
       await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
     },
+    pause() {
+      asPostgres([`${PG_BIN}/pg_ctl`, '-D', data, '-m', 'fast', '-w', 'stop']);
+    },
+    resume: start,
     stop() {
       try {
         asPostgres([`${PG_BIN}/pg_ctl`, '-D', data, '-m', 'immediate', '-w', 'stop']);

@@ -56,6 +56,12 @@ export class PgDatabase {
   async transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // A checked-out client has no listener of the pool's: a session cut between two of this
+    // transaction's statements (a PostgreSQL restart) would be an uncaught 'error' event.
+    const cut = (err: Error): void => {
+      broken ??= err;
+    };
+    client.on('error', cut);
     try {
       await client.query('BEGIN');
       try {
@@ -72,6 +78,7 @@ export class PgDatabase {
       broken ??= isConnectionError(err) ? (err as Error) : undefined;
       throw err;
     } finally {
+      client.off('error', cut);
       client.release(broken);
     }
   }

@@ -443,7 +443,7 @@ class Run:
 
     def _connect_failed(self, cause: str) -> None:
         self._last_cause = cause
-        log.debug("cannot connect to %s: %s", self._o.url, cause)
+        log.debug("cannot connect to %s: %s", self._conn.url, cause)
         if self._down_since is None:
             self._down_since = time.monotonic()
         if time.monotonic() - self._down_since >= REPORT_UNREACHABLE_AFTER:
@@ -455,24 +455,25 @@ class Run:
             return
         if time.monotonic() - down >= REPORT_UNREACHABLE_AFTER - 0.05:
             if self._last_cause is None:
-                netloc = urllib.parse.urlsplit(self._o.url).netloc
+                netloc = urllib.parse.urlsplit(self._conn.url).netloc
                 self._last_cause = f"no answer from {netloc} yet"
             self._report_unreachable()
 
     def _report_unreachable(self) -> None:
         o = self._o
+        url = self._conn.url  # the server tried last (of several, the one failing over to)
         cause = self._last_cause
         self._reported = True
-        err = GradpilotError(f"Cannot reach the gradpilot server at {o.url}: {cause}", "UNREACHABLE")
-        err.url, err.reason = o.url, cause
-        self._emit("connection", {"connected": False, "url": o.url, "cause": cause})
+        err = GradpilotError(f"Cannot reach the gradpilot server at {url}: {cause}", "UNREACHABLE")
+        err.url, err.reason = url, cause
+        self._emit("connection", {"connected": False, "url": url, "cause": cause})
         self._fail(err)
         if not self._warned and not o.quiet:
             self._warned = True
             with self._lock:
                 spill = self._outbox.spill_path
             seconds = time.monotonic() - (self._down_since or time.monotonic())
-            sys.stderr.write(warning_line(o.url, seconds, cause, o.id, o.rank, spill, o.max_memory_steps))
+            sys.stderr.write(warning_line(url, seconds, cause, o.id, o.rank, spill, o.max_memory_steps))
             sys.stderr.flush()
 
     def _disconnected(self) -> None:
@@ -482,10 +483,10 @@ class Run:
             self._policies.online = False
             self._stops.online = False
             self._outbox.disconnected()
-        log.debug("disconnected from %s", self._o.url)
+        log.debug("disconnected from %s", self._conn.url)
         if self._stopped:
             return
-        self._emit("connection", {"connected": False, "url": self._o.url, "cause": "disconnected"})
+        self._emit("connection", {"connected": False, "url": self._conn.url, "cause": "disconnected"})
         self._down_since = time.monotonic()
         self._reported = self._warned = False
         self._loop.call_later(REPORT_UNREACHABLE_AFTER, self._check_unreachable)

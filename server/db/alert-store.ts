@@ -11,13 +11,15 @@ export interface DeliveryTarget {
   webhookId: number | null;
 }
 
-interface AlertRow {
+/** An alert's row, as both backends read it. */
+export interface AlertRow {
   id: number;
   payload: string;
   suppressed: number;
 }
 
-interface DeliveryRow {
+/** A delivery's row, as both backends read it. */
+export interface DeliveryRow {
   id: number;
   alert_id: number;
   webhook_id: number | null;
@@ -153,17 +155,22 @@ export class AlertStore {
   }
 
   #toAlert(row: AlertRow): Alert {
-    const payload = JSON.parse(row.payload) as AlertPayload;
-    const deliveries: AlertDelivery[] = this.#deliveries.all(row.id).map((d) => ({
-      target: redactWebhookUrl(d.target),
-      webhookId: d.webhook_id,
-      status: d.status,
-      attempts: d.attempts,
-      lastStatus: d.last_status,
-      lastError: d.last_error,
-      nextAttemptAt: d.status === 'pending' ? d.next_at : null,
-      deliveredAt: d.delivered_at,
-    }));
-    return { ...payload, id: row.id, suppressed: row.suppressed, deliveries };
+    return toAlert(row, this.#deliveries.all(row.id));
   }
+}
+
+/** The API's Alert from its row and its deliveries' rows (webhook secrets redacted). */
+export function toAlert(row: AlertRow, deliveries: readonly Omit<DeliveryRow, 'alert_id'>[]): Alert {
+  const payload = JSON.parse(row.payload) as AlertPayload;
+  const told: AlertDelivery[] = deliveries.map((d) => ({
+    target: redactWebhookUrl(d.target),
+    webhookId: d.webhook_id,
+    status: d.status,
+    attempts: d.attempts,
+    lastStatus: d.last_status,
+    lastError: d.last_error,
+    nextAttemptAt: d.status === 'pending' ? d.next_at : null,
+    deliveredAt: d.delivered_at,
+  }));
+  return { ...payload, id: row.id, suppressed: row.suppressed, deliveries: told };
 }

@@ -4,7 +4,8 @@ import type { Policy } from '@gradpilot/sdk/controller';
 import type { PolicyAck, PolicyVersion } from '@gradpilot/sdk/protocol';
 import type { Db } from './open-database.ts';
 
-interface PolicyRow {
+/** A policy version's row, as both backends read it. */
+export interface PolicyRow {
   version: number;
   effective_step: number;
   policy: string;
@@ -12,7 +13,8 @@ interface PolicyRow {
   created_at: string;
 }
 
-interface AckRow {
+/** A policy acknowledgement's row, as both backends read it. */
+export interface AckRow {
   version: number;
   rank: number;
   applied_at_step: number;
@@ -63,19 +65,18 @@ export class PolicyStore {
   }
 
   #toVersion(rid: number, row: PolicyRow): PolicyVersion {
-    const acks: PolicyAck[] = this.#acks.all(rid, row.version).map((a) => ({
-      rank: a.rank,
-      appliedAtStep: a.applied_at_step,
-      late: a.late === 1,
-      at: a.at,
-    }));
-    return {
-      version: row.version,
-      effectiveStep: row.effective_step,
-      policy: JSON.parse(row.policy) as Policy,
-      createdAt: row.created_at,
-      author: row.author,
-      acks,
-    };
+    return toPolicyVersion(row, this.#acks.all(rid, row.version));
   }
+}
+
+/** The API's PolicyVersion from its row and its acknowledgements' rows. */
+export function toPolicyVersion(row: PolicyRow, acks: readonly Omit<AckRow, 'version'>[]): PolicyVersion {
+  return {
+    version: row.version,
+    effectiveStep: row.effective_step,
+    policy: JSON.parse(row.policy) as Policy,
+    createdAt: row.created_at,
+    author: row.author,
+    acks: acks.map((a): PolicyAck => ({ rank: a.rank, appliedAtStep: a.applied_at_step, late: a.late === 1, at: a.at })),
+  };
 }

@@ -4,7 +4,8 @@
 import type { StopAck, StopRequest } from '@gradpilot/sdk/protocol';
 import type { Db } from './open-database.ts';
 
-interface StopRow {
+/** A stop request's row, as both backends read it. */
+export interface StopRow {
   id: number;
   author: string;
   reason: string | null;
@@ -62,7 +63,14 @@ export class StopStore {
   }
 
   #toRequest(runId: string, row: StopRow): StopRequest {
-    const acks: StopAck[] = this.#acks.all(row.id).map((a) => ({ rank: a.rank, step: a.step, at: a.at }));
-    return { id: row.id, runId, author: row.author, reason: row.reason, createdAt: row.created_at, clearedAt: row.cleared_at, acks };
+    return toStopRequest(runId, row, this.#acks.all(row.id));
   }
+}
+
+/** The API's StopRequest from its row and its receipts. */
+export function toStopRequest(runId: string, row: StopRow, acks: readonly StopAck[]): StopRequest {
+  return {
+    id: row.id, runId, author: row.author, reason: row.reason, createdAt: row.created_at, clearedAt: row.cleared_at,
+    acks: acks.map((a) => ({ rank: a.rank, step: a.step, at: a.at })),
+  };
 }

@@ -4,7 +4,8 @@ import type { ProjectWebhook } from '@gradpilot/sdk/protocol';
 import type { Db } from './open-database.ts';
 import { redactWebhookUrl } from '../alerts/webhook-target.ts';
 
-interface WebhookRow {
+/** A project webhook's row, as both backends read it. */
+export interface WebhookRow {
   id: number;
   project: string;
   url: string;
@@ -52,6 +53,7 @@ export class WebhookStore {
   }
 }
 
-function toWebhook(r: WebhookRow): ProjectWebhook {
+/** The API's ProjectWebhook from its row (the URL's secret path redacted). */
+export function toWebhook(r: WebhookRow): ProjectWebhook {
   return { id: r.id, project: r.project, target: redactWebhookUrl(r.url), author: r.author, createdAt: r.created_at };
 }

@@ -1,27 +1,9 @@
 // Alerts and their deliveries on PostgreSQL (as alert-store.ts).
-import type { Alert, AlertDelivery, AlertKind, AlertPayload, DeliveryStatus } from '@gradpilot/sdk/protocol';
-import { redactWebhookUrl } from '../../alerts/webhook-target.ts';
-import type { AlertFilter, AttemptOutcome, DeliveryJob, DeliveryTarget } from '../alert-store.ts';
+import type { Alert, AlertKind, AlertPayload } from '@gradpilot/sdk/protocol';
+import { type AlertFilter, type AlertRow, type AttemptOutcome, type DeliveryJob, type DeliveryRow, type DeliveryTarget, toAlert } from '../alert-store.ts';
 import type { AlertsApi } from '../server-store.ts';
 import type { PgDatabase, Sql } from './pg-sql.ts';
 
-interface AlertRow {
-  id: number;
-  payload: string;
-  suppressed: number;
-}
-
-interface DeliveryRow {
-  id: number;
-  webhook_id: number | null;
-  target: string;
-  status: DeliveryStatus;
-  attempts: number;
-  last_status: number | null;
-  last_error: string | null;
-  next_at: string | null;
-  delivered_at: string | null;
-}
 
 export class PgAlerts implements AlertsApi {
   readonly #db: PgDatabase;
@@ -102,18 +84,6 @@ export class PgAlerts implements AlertsApi {
   }
 
   async #toAlert(sql: Sql, row: AlertRow): Promise<Alert> {
-    const payload = JSON.parse(row.payload) as AlertPayload;
-    const rows = await sql.rows<DeliveryRow>('SELECT * FROM alert_deliveries WHERE alert_id = $1 ORDER BY id', [row.id]);
-    const deliveries: AlertDelivery[] = rows.map((d) => ({
-      target: redactWebhookUrl(d.target),
-      webhookId: d.webhook_id,
-      status: d.status,
-      attempts: d.attempts,
-      lastStatus: d.last_status,
-      lastError: d.last_error,
-      nextAttemptAt: d.status === 'pending' ? d.next_at : null,
-      deliveredAt: d.delivered_at,
-    }));
-    return { ...payload, id: row.id, suppressed: row.suppressed, deliveries };
+    return toAlert(row, await sql.rows<DeliveryRow>('SELECT * FROM alert_deliveries WHERE alert_id = $1 ORDER BY id', [row.id]));
   }
 }

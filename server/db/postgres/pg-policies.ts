@@ -1,16 +1,9 @@
 // Policy versions and their acknowledgements on PostgreSQL (as policy-store.ts).
 import type { Policy } from '@gradpilot/sdk/controller';
-import type { PolicyAck, PolicyVersion } from '@gradpilot/sdk/protocol';
+import type { PolicyVersion } from '@gradpilot/sdk/protocol';
+import { type AckRow, type PolicyRow, toPolicyVersion } from '../policy-store.ts';
 import type { PoliciesApi } from '../server-store.ts';
 import type { PgDatabase, Sql } from './pg-sql.ts';
-
-interface PolicyRow {
-  version: number;
-  effective_step: number;
-  policy: string;
-  author: string;
-  created_at: string;
-}
 
 /** The next version of the run's policy. Inside a transaction that holds the run's lock. */
 export async function addPolicyVersion(sql: Sql, rid: number, policy: Policy, effectiveStep: number, author: string, at: string): Promise<PolicyVersion> {
@@ -61,17 +54,10 @@ export class PgPolicies implements PoliciesApi {
   }
 
   async #toVersion(rid: number, row: PolicyRow): Promise<PolicyVersion> {
-    const acks = await this.#db.sql.rows<{ rank: number; applied_at_step: number; late: number; at: string }>(
+    const acks = await this.#db.sql.rows<Omit<AckRow, 'version'>>(
       'SELECT rank, applied_at_step, late, at FROM policy_acks WHERE rid = $1 AND version = $2 ORDER BY rank',
       [rid, row.version],
     );
-    return {
-      version: row.version,
-      effectiveStep: row.effective_step,
-      policy: JSON.parse(row.policy) as Policy,
-      createdAt: row.created_at,
-      author: row.author,
-      acks: acks.map((a): PolicyAck => ({ rank: a.rank, appliedAtStep: a.applied_at_step, late: a.late === 1, at: a.at })),
-    };
+    return toPolicyVersion(row, acks);
   }
 }

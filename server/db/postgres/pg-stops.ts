@@ -1,15 +1,8 @@
 // Stop requests and their receipts on PostgreSQL (as stop-store.ts).
 import type { StopAck, StopRequest } from '@gradpilot/sdk/protocol';
 import type { StopsApi } from '../server-store.ts';
+import { type StopRow, toStopRequest } from '../stop-store.ts';
 import type { Sql } from './pg-sql.ts';
-
-interface StopRow {
-  id: number;
-  author: string;
-  reason: string | null;
-  created_at: string;
-  cleared_at: string | null;
-}
 
 export class PgStops implements StopsApi {
   readonly #sql: Sql;
@@ -48,7 +41,6 @@ export class PgStops implements StopsApi {
   }
 
   async #toRequest(runId: string, row: StopRow): Promise<StopRequest> {
-    const acks = await this.#sql.rows<StopAck>('SELECT rank, step, at FROM stop_acks WHERE stop_id = $1 ORDER BY rank', [row.id]);
-    return { id: row.id, runId, author: row.author, reason: row.reason, createdAt: row.created_at, clearedAt: row.cleared_at, acks };
+    return toStopRequest(runId, row, await this.#sql.rows<StopAck>('SELECT rank, step, at FROM stop_acks WHERE stop_id = $1 ORDER BY rank', [row.id]));
   }
 }

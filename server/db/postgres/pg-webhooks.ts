@@ -1,20 +1,8 @@
 // Project webhooks on PostgreSQL (as webhook-store.ts).
 import type { ProjectWebhook } from '@gradpilot/sdk/protocol';
-import { redactWebhookUrl } from '../../alerts/webhook-target.ts';
 import type { WebhooksApi } from '../server-store.ts';
+import { type WebhookRow, toWebhook } from '../webhook-store.ts';
 import type { Sql } from './pg-sql.ts';
-
-interface WebhookRow {
-  id: number;
-  project: string;
-  url: string;
-  author: string;
-  created_at: string;
-}
-
-function toWebhook(r: WebhookRow): ProjectWebhook {
-  return { id: r.id, project: r.project, target: redactWebhookUrl(r.url), author: r.author, createdAt: r.created_at };
-}
 
 export class PgWebhooks implements WebhooksApi {
   readonly #sql: Sql;

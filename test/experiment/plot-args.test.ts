@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../bench/experiment/args.ts';
 import { conditionsFor, selectConditions } from '../bench/experiment/conditions.ts';
-import { bucketMedians, renderPlot } from '../bench/experiment/plot.ts';
+import { bucketMedians, logTicks, renderPlot } from '../bench/experiment/plot.ts';
 import type { RunResult } from '../bench/experiment/stats.ts';
 
 describe('experiment plot', () => {
@@ -9,6 +9,12 @@ describe('experiment plot', () => {
     const { x, y } = bucketMedians([1, 2, 3, Number.NaN, Number.NaN, 4], 2);
     expect(x).toEqual([1, 4]);
     expect(y).toEqual([2, Number.POSITIVE_INFINITY]);
+  });
+
+  it('should grid a log axis by decades when it spans them, and by round steps inside one', () => {
+    expect(logTicks(0.01, 10).map((t) => t.label)).toEqual(['1e-2', '1e-1', '1e0', '1e1']);
+    expect(logTicks(1.8, 4.5).map((t) => t.label)).toEqual(['2.0', '2.5', '3.0', '3.5', '4.0', '4.5']);
+    expect(logTicks(0.02, 0.3).map((t) => t.value)).toEqual([0.05, 0.1, 0.15, 0.2, 0.25, 0.3]);
   });
 
   it('should render a self-contained page with one panel per condition', () => {
@@ -31,7 +37,7 @@ describe('experiment arguments', () => {
     expect(full).toMatchObject({ task: 'rnn', quick: false, url: null, steps: 1000, project: 'adding-problem', conditions: null, lr: null, workers: 2, threads: 1 });
     expect(full.out).toMatch(/experiment\/results\/rnn$/);
     const t = parseArgs(['--task', 'transformer', '--conditions', 'none, fixed-1', '--lr=0.03', '--workers', '1', '--threads', '2']);
-    expect(t).toMatchObject({ task: 'transformer', steps: 300, project: 'char-transformer', conditions: ['none', 'fixed-1'], lr: 0.03, workers: 1, threads: 2 });
+    expect(t).toMatchObject({ task: 'transformer', steps: 1000, project: 'char-transformer', conditions: ['none', 'fixed-1'], lr: 0.03, workers: 1, threads: 2 });
     expect(parseArgs(['--task', 'transformer', '--quick']).steps).toBe(12);
     expect(full.seeds).toEqual([1, 2, 3, 4, 5]);
     expect(parseArgs(['--quick']).seeds).toEqual([1, 2]);

@@ -15,7 +15,7 @@ Options:
   --quick          a tiny version (seconds) that checks the machinery, not the result
   --url URL        stream to this server instead of starting one on a temporary database
   --seeds N|LIST   number of seeds (1..N) or a comma-separated list (default 5; quick 2)
-  --steps N        training steps per run (default rnn 1000, transformer 300; quick 20 / 12)
+  --steps N        training steps per run (default 1000; quick 20 rnn, 12 transformer)
   --conditions IDS comma-separated condition ids (default: all; see the table's conditions)
   --lr X           override the learning rate (for choosing the setting, not for the study)
   --override JSON  override other settings, e.g. '{"norm":"post","beta2":0.999}' (same purpose)
@@ -115,7 +115,7 @@ export function parseArgs(argv: string[]): ExperimentArgs {
   }
   const project = flags.get('--project') ?? (task === 'rnn' ? 'adding-problem' : 'char-transformer');
   if (project.length === 0) throw new TypeError('Expected "--project" to be a non-empty name');
-  const defaultSteps = task === 'rnn' ? (quick ? 20 : 1000) : quick ? 12 : 300;
+  const defaultSteps = task === 'rnn' ? (quick ? 20 : 1000) : quick ? 12 : 1000;
   return {
     task,
     quick,

@@ -13,6 +13,8 @@ export interface PlotOptions {
   yMax?: number;
   /** Points per curve: the training loss is reduced to the median of each bucket. */
   buckets?: number;
+  /** A loss above which a run counts as diverged, drawn as a dotted line (null or absent: not drawn). */
+  divergeLoss?: number | null;
 }
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
@@ -49,6 +51,9 @@ interface Frame {
   xMax: number;
   yMin: number;
   yMax: number;
+  divergeLoss: number | null;
+  /** Says in the frame what the top edge means (the panels say it once, in their heading). */
+  topNote: boolean;
 }
 
 function sx(f: Frame, x: number): number {
@@ -66,21 +71,54 @@ function polyline(f: Frame, xs: number[], ys: number[], color: string, width: nu
   return `<polyline fill="none" stroke="${color}" stroke-width="${width}"${dash ? ` stroke-dasharray="${dash}"` : ''} points="${pts}"/>`;
 }
 
+/**
+ * Gridlines of a log axis: the decades when the range spans two or more, otherwise the
+ * steps of 5, 2 or 1 times a power of ten inside it (a loss between 2 and 4 gets 2, 2.5, 3, 3.5, 4).
+ */
+export function logTicks(yMin: number, yMax: number): { value: number; label: string }[] {
+  const lo = Math.log10(yMin);
+  const hi = Math.log10(yMax);
+  if (hi - lo >= 2) {
+    const out: { value: number; label: string }[] = [];
+    for (let e = Math.ceil(lo - 1e-9); e <= Math.floor(hi + 1e-9); e++) out.push({ value: 10 ** e, label: `1e${e}` });
+    return out;
+  }
+  // The coarsest step of 5, 2 or 1 times a power of ten that puts at least 4 ticks in the range.
+  for (let p = Math.floor(hi); p >= Math.floor(lo) - 3; p--) {
+    for (const m of [5, 2, 1]) {
+      const step = m * 10 ** p;
+      const first = Math.ceil(yMin / step - 1e-9);
+      const last = Math.floor(yMax / step + 1e-9);
+      if (last - first + 1 < 4) continue;
+      const digits = Math.max(0, -p);
+      return Array.from({ length: last - first + 1 }, (_, i) => {
+        const label = ((first + i) * step).toFixed(digits);
+        return { value: Number(label), label };
+      });
+    }
+  }
+  return [{ value: yMin, label: String(yMin) }, { value: yMax, label: String(yMax) }];
+}
+
 function axes(f: Frame, target: number, title: string): string {
   const parts: string[] = [];
   parts.push(`<rect x="${f.left}" y="${f.top}" width="${f.w - f.left - f.right}" height="${f.h - f.top - f.bottom}" fill="#fff" stroke="#999"/>`);
-  for (let e = Math.ceil(Math.log10(f.yMin)); e <= Math.floor(Math.log10(f.yMax)); e++) {
-    const y = sy(f, 10 ** e);
+  for (const { value, label } of logTicks(f.yMin, f.yMax)) {
+    const y = sy(f, value);
     parts.push(`<line x1="${f.left}" x2="${f.w - f.right}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}" stroke="#eee"/>`);
-    parts.push(`<text x="${f.left - 4}" y="${(y + 3).toFixed(1)}" text-anchor="end" font-size="10">1e${e}</text>`);
+    parts.push(`<text x="${f.left - 4}" y="${(y + 3).toFixed(1)}" text-anchor="end" font-size="10">${label}</text>`);
   }
   const ty = sy(f, target);
   parts.push(`<line x1="${f.left}" x2="${f.w - f.right}" y1="${ty.toFixed(1)}" y2="${ty.toFixed(1)}" stroke="#000" stroke-dasharray="4 3" stroke-width="0.8"/>`);
   for (const x of [0, f.xMax / 2, f.xMax]) {
     parts.push(`<text x="${sx(f, x).toFixed(1)}" y="${f.h - f.bottom + 12}" text-anchor="middle" font-size="10">${Math.round(x)}</text>`);
   }
+  if (f.divergeLoss !== null && f.divergeLoss > f.yMin && f.divergeLoss < f.yMax) {
+    const dy = sy(f, f.divergeLoss);
+    parts.push(`<line x1="${f.left}" x2="${f.w - f.right}" y1="${dy.toFixed(1)}" y2="${dy.toFixed(1)}" stroke="#c00" stroke-dasharray="1 3" stroke-width="1"/>`);
+  }
   parts.push(`<text x="${f.left}" y="${f.top - 5}" font-size="12" font-weight="bold">${esc(title)}</text>`);
-  parts.push(`<text x="${f.w - f.right}" y="${f.top - 5}" text-anchor="end" font-size="9" fill="#666">top edge: ≥ ${f.yMax} or NaN</text>`);
+  if (f.topNote) parts.push(`<text x="${f.w - f.right}" y="${f.top - 5}" text-anchor="end" font-size="9" fill="#666">top edge: ≥ ${f.yMax} or NaN</text>`);
   return parts.join('');
 }
 
@@ -98,12 +136,13 @@ function medianEval(runs: RunResult[]): { x: number[]; y: number[] } {
 }
 
 /** The whole page: an overview (median eval loss per condition) and one panel per condition (training loss per seed). */
-export function renderPlot(results: RunResult[], { title, caption, targetLoss, yMin = 0.01, yMax = 10, buckets = 100 }: PlotOptions): string {
+export function renderPlot(results: RunResult[], { title, caption, targetLoss, yMin = 0.01, yMax = 10, buckets = 100, divergeLoss }: PlotOptions): string {
   const conditions = conditionsOf(results);
   const xMax = Math.max(1, ...results.map((r) => r.steps));
   const seeds = [...new Set(results.map((r) => r.seed))];
 
-  const big: Frame = { w: 860, h: 320, left: 44, right: 250, top: 22, bottom: 20, xMax, yMin, yMax };
+  const diverge = divergeLoss ?? null;
+  const big: Frame = { w: 860, h: 320, left: 44, right: 250, top: 22, bottom: 20, xMax, yMin, yMax, divergeLoss: diverge, topNote: true };
   const overview: string[] = [axes(big, targetLoss, 'median evaluation loss over seeds')];
   conditions.forEach((c, i) => {
     const runs = results.filter((r) => r.condition === c);
@@ -118,7 +157,7 @@ export function renderPlot(results: RunResult[], { title, caption, targetLoss, y
   });
 
   const panels = conditions.map((c) => {
-    const f: Frame = { w: 360, h: 220, left: 44, right: 16, top: 22, bottom: 20, xMax, yMin, yMax };
+    const f: Frame = { w: 360, h: 220, left: 44, right: 16, top: 22, bottom: 20, xMax, yMin, yMax, divergeLoss: diverge, topNote: false };
     const parts = [axes(f, targetLoss, c)];
     for (const r of results.filter((q) => q.condition === c)) {
       const { x, y } = bucketMedians(r.trainLoss, buckets);
@@ -134,7 +173,7 @@ export function renderPlot(results: RunResult[], { title, caption, targetLoss, y
 <h1>${esc(title)}</h1>
 ${caption.map((p) => `<p>${esc(p.replace(/\*/g, ''))}</p>`).join('\n')}
 <svg xmlns="http://www.w3.org/2000/svg" width="${big.w}" height="${big.h}" role="img" aria-label="overview">${overview.join('')}</svg>
-<h2 style="font-size:16px">Training loss per seed (median of ${Math.max(1, Math.round(xMax / buckets))}-step buckets; one colour per seed; dashed: target ${targetLoss})</h2>
+<h2 style="font-size:16px">Training loss per seed (median of ${Math.max(1, Math.round(xMax / buckets))}-step buckets; one colour per seed; dashed: target ${targetLoss}${diverge !== null ? `; dotted red: diverged above ${diverge}` : ''}; top edge: ≥ ${yMax} or NaN)</h2>
 <div class="grid">
 ${panels.join('\n')}
 </div>

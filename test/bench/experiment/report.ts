@@ -135,7 +135,9 @@ export function writeReport(input: ReportInput): ReportFiles {
     title: text.title,
     caption: [text.settingsLine, ...text.notes, criteriaText, `Command: ${command}`],
     targetLoss: criteria.targetLoss,
-    ...(text.task === 'transformer' ? { yMin: 1, yMax: 10 } : {}),
+    // The transformer's losses live between ~2.2 and the byte frequencies' 3.08: a decade-wide
+    // axis would flatten every condition onto one line.
+    ...(text.task === 'transformer' ? { yMin: 1.8, yMax: 4.5, divergeLoss: criteria.divergeLoss } : {}),
   });
   // JSON has no NaN/Infinity: spell them as the wire format does.
   const spell = (v: number): number | string => (Number.isFinite(v) ? v : String(v));

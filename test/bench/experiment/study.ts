@@ -2,7 +2,7 @@
 //   npx tsx test/bench/experiment/study.ts
 // Step 1 (results/rnn, results/transformer: seeds 1-5, every condition) chooses among the
 // candidates by the pre-registered rule and prints the command for step 2. Step 2
-// (results/rnn-fresh, results/transformer-fresh: seeds 6-15, the chosen rule, the current
+// (results/<task>-fresh and <task>-fresh-*: seeds 6-15, the chosen rule, the current
 // default and each task's best fixed threshold) decides whether the default changes.
 // Writes results/STUDY.md.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';

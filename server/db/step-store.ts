@@ -9,6 +9,7 @@ import { decodeAction, decodeNaN, decodeValue, encodeAction, encodeNaN } from '.
 import { LEVEL_WIDTHS, RollupStore } from './rollup-store.ts';
 import { type LayerAgg, LayerRollupStore, mergeLayer, nonFiniteCount } from './layer-rollup-store.ts';
 import { MultiRowInsert } from './multi-row-insert.ts';
+import { type InsertResult, InsertedTally } from './inserted-tally.ts';
 
 export interface RawStepRow {
   step: number;
@@ -45,16 +46,6 @@ export function decodeRow(r: RawStepRow): StoredStep {
     action: decodeAction(r.action),
     time: r.time,
   };
-}
-
-export interface InsertResult {
-  /** Indices (into the batch) of the steps that were new. */
-  inserted: number[];
-  duplicates: number;
-  clipped: number;
-  skipped: number;
-  nonFinite: number;
-  maxStep: number | null;
 }
 
 // `time` last: rawRangeArrays rows keep their older indices (8 is the time).
@@ -151,13 +142,7 @@ export class StepStore {
   #insertBatch(rid: number, cols: StepColumns): InsertResult {
     const n = cols.step.length;
     const appending = onlyAppends(cols.step, this.#lastStep.get(rid)?.s ?? null);
-    const inserted: number[] = [];
-    const level1 = new Map<number, BucketAgg>();
-    const w1 = LEVEL_WIDTHS[1];
-    let clipped = 0;
-    let skipped = 0;
-    let nonFinite = 0;
-    let maxStep: number | null = null;
+    const tally = new InsertedTally();
     const values: (number | null)[] = [null, null, null, null, null];
     const append = this.#appendSteps;
     for (let i = 0; i < n; i++) {
@@ -170,7 +155,6 @@ export class StepStore {
       const action = encodeAction(cols.action[i]);
       // Missing only from callers that bypass ingest (which fills in the arrival time).
       const time = cols.time[i] ?? null;
-      const g = values[0];
       const nan = encodeNaN(values);
       if (appending) {
         append.add(rid);
@@ -180,17 +164,14 @@ export class StepStore {
         append.add(nan);
         append.add(time);
       } else if (this.#insert.run(rid, step, values[0], values[1], values[2], values[3], values[4], action, nan, time).changes === 0) continue;
-      inserted.push(i);
       if (nan !== 0) decodeNaN(values, nan);
-      addStep(level1, Math.floor(step / w1), step, values, action, time);
-      if (action === 1) clipped++;
-      else if (action === 2) skipped++;
-      if (g !== null && !Number.isFinite(g)) nonFinite++;
-      if (maxStep === null || step > maxStep) maxStep = step;
+      tally.add(i, step, values, action, time);
     }
     append.flush();
+    const { inserted } = tally;
     if (inserted.length > 0) {
-      this.rollups.addLevel1(rid, level1);
+      this.rollups.addLevel1(rid, tally.level1);
+      const w1 = LEVEL_WIDTHS[1];
       for (const [name, col] of cols.layers) {
         const idx = this.#layerIndex(rid, name);
         const layer1 = new Map<number, LayerAgg>();
@@ -212,7 +193,7 @@ export class StepStore {
       }
       this.#appendLayers.flush();
     }
-    return { inserted, duplicates: n - inserted.length, clipped, skipped, nonFinite, maxStep };
+    return tally.result(n);
   }
 
   #layerIndex(rid: number, name: string): number {

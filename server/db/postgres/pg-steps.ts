@@ -7,7 +7,8 @@ import { type LayerAgg, type LayerRollupRow, mergeLayer, nonFiniteCount } from '
 import { LEVEL_WIDTHS, type RollupRow } from '../rollup-store.ts';
 import type { StepsApi } from '../server-store.ts';
 import { decodeNaN, encodeAction, encodeNaN } from '../step-codec.ts';
-import { type InsertResult, type RawStepRow, decodeRow } from '../step-store.ts';
+import { type InsertResult, InsertedTally } from '../inserted-tally.ts';
+import { type RawStepRow, decodeRow } from '../step-store.ts';
 import { addLayerRollups, addStepRollups, layerRollupRange, stepRollupRange, truncateLayerRollups, truncateStepRollups } from './pg-rollups.ts';
 import type { Sql } from './pg-sql.ts';
 
@@ -109,31 +110,20 @@ export async function insertBatch(sql: Sql, rid: number, cols: StepColumns): Pro
     [rid, Array.from(cols.step), ...values, actions, masks, times],
   );
   const fresh = new Set(stored.map((r) => r[0]));
-  const inserted: number[] = [];
-  const level1 = new Map<number, BucketAgg>();
-  const w1 = LEVEL_WIDTHS[1];
-  let clipped = 0;
-  let skipped = 0;
-  let nonFinite = 0;
-  let maxStep: number | null = null;
+  const tally = new InsertedTally();
   for (let i = 0; i < n; i++) {
     const step = cols.step[i];
     if (!fresh.delete(step)) continue;
-    inserted.push(i);
     for (let c = 0; c < 5; c++) row[c] = values[c][i];
     if (masks[i] !== 0) decodeNaN(row, masks[i]);
-    addStep(level1, Math.floor(step / w1), step, row, actions[i], times[i]);
-    if (actions[i] === 1) clipped++;
-    else if (actions[i] === 2) skipped++;
-    const g = row[0];
-    if (g !== null && !Number.isFinite(g)) nonFinite++;
-    if (maxStep === null || step > maxStep) maxStep = step;
+    tally.add(i, step, row, actions[i], times[i]);
   }
+  const { inserted } = tally;
   if (inserted.length > 0) {
-    await addStepRollups(sql, rid, level1);
+    await addStepRollups(sql, rid, tally.level1);
     if (cols.layers.size > 0) await insertLayers(sql, rid, cols, inserted);
   }
-  return { inserted, duplicates: n - inserted.length, clipped, skipped, nonFinite, maxStep };
+  return tally.result(n);
 }
 
 async function insertLayers(sql: Sql, rid: number, cols: StepColumns, inserted: number[]): Promise<void> {

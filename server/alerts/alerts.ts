@@ -125,6 +125,12 @@ export class Alerts {
         this.#stalls.forget(stall.runId);
         continue;
       }
+      const storedMs = run.last_step_at === null ? Number.NaN : Date.parse(run.last_step_at);
+      if (nowMs - storedMs < this.#stalls.limitMs(stall.intervalMs)) {
+        // Steps of the run came in through another server since: it moved, it did not stall.
+        this.#stalls.storedElsewhere(stall.runId, storedMs);
+        continue;
+      }
       const [row] = run.last_step === null ? [] : await this.#store.steps.rawRange(run.rid, run.last_step, run.last_step);
       const last = row ? decodeRow(row) : null;
       const gradNorm = last?.values[0] ?? null;

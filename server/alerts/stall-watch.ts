@@ -54,6 +54,18 @@ export class StallWatch {
     if (!this.#runs.has(runId)) this.#runs.set(runId, { lastMs, gaps: [], alerted: false });
   }
 
+  /**
+   * The database says the run's last step was stored at `lastMs`, later than this server saw
+   * one: another server on the same database has been taking its batches (an SDK that failed
+   * over, a load balancer). Its silence counts from there.
+   */
+  storedElsewhere(runId: string, lastMs: number): void {
+    const w = this.#runs.get(runId);
+    if (!w || !(lastMs > w.lastMs)) return;
+    w.lastMs = lastMs;
+    w.alerted = false;
+  }
+
   forget(runId: string): void {
     this.#runs.delete(runId);
   }

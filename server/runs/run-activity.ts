@@ -1,6 +1,6 @@
 // In-memory activity per run: steps per second over the last 10 seconds, and which SDK
-// sockets are joined. Nothing here is durable; after a restart a run is "idle" until it
-// sends again.
+// sockets are joined. Nothing here is durable or shared with other servers; whether a run is
+// running also asks when its last step was stored, which the database knows for every server.
 
 /**
  * A rate over the last minute kept showing a burst long after it ended (an idle run at 19
@@ -8,7 +8,7 @@
  */
 export const RATE_WINDOW_SECONDS = 10;
 const WINDOW_SECONDS = RATE_WINDOW_SECONDS;
-/** A run with no SDK joined counts as running while steps arrived this recently. */
+/** A run with no SDK joined here counts as running while its steps arrived this recently. */
 const RUNNING_GRACE_MS = 30_000;
 
 interface Activity {
@@ -62,7 +62,12 @@ export class RunActivity {
     this.#runs.get(runId)?.sockets.delete(socketId);
   }
 
-  isRunning(runId: string, nowMs = Date.now()): boolean {
+  /**
+   * An SDK is joined to this server, or steps arrived here or were stored (`lastStoredMs`, by
+   * any server on the database) within the grace.
+   */
+  isRunning(runId: string, lastStoredMs: number | null = null, nowMs = Date.now()): boolean {
+    if (lastStoredMs !== null && nowMs - lastStoredMs < RUNNING_GRACE_MS) return true;
     const a = this.#runs.get(runId);
     if (!a) return false;
     return a.sockets.size > 0 || nowMs - a.lastIngestMs < RUNNING_GRACE_MS;

@@ -23,7 +23,7 @@ export async function toRunSummary(store: ServerStore, activity: RunActivity, ro
     name: row.name,
     project: row.project,
     createdAt: row.created_at,
-    status: row.finished_at !== null ? 'finished' : activity.isRunning(row.id) ? 'running' : 'idle',
+    status: row.finished_at !== null ? 'finished' : activity.isRunning(row.id, row.last_step_at === null ? null : Date.parse(row.last_step_at)) ? 'running' : 'idle',
     steps: row.steps,
     lastStep: row.last_step,
     lastStepAt: row.last_step_at,

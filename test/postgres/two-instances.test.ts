@@ -43,7 +43,7 @@ function spillDir(): string {
 const wire = (v: number | null): WireNumber => (v === null ? null : Number.isFinite(v) ? v : (String(v) as WireNumber));
 
 describe('two servers on one PostgreSQL database', () => {
-  it('should show a dashboard on B every step an SDK streams to A, once', async () => {
+  it('should show a dashboard on B every step an SDK streams to A, once, and the run as running', async () => {
     const { a, b } = await twoServers();
     const run = await init({ url: a.url, id: 'live-across', batchSize: 40, flushIntervalMs: 20, spillDir: spillDir(), quiet: true });
     cleanup.push(() => run.close({ timeoutMs: 2000 }));
@@ -56,6 +56,10 @@ describe('two servers on one PostgreSQL database', () => {
       run.observe(s, { gradNorm: 1 + (s % 13) / 10 });
       if (s % 50 === 0) await yieldToEventLoop();
     }
+    await run.flush({ timeoutMs: 10_000 });
+    // B has no SDK of this run and ingested none of its steps; the database says it is running.
+    const onB = await call<RunSummary>(`${b.url}/api/runs/${run.id}`);
+    expect(onB.body).toMatchObject({ status: 'running', steps: N });
     expect((await run.close({ timeoutMs: 10_000 })).undelivered).toBe(0);
     await waitFor(() => follower.live.length >= N, 15_000, `${N} live steps on B (got ${follower.live.length})`);
     await sleep(300); // a step pushed twice would arrive by now

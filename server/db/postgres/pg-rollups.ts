@@ -4,11 +4,12 @@
 import { type BucketAgg, mergeAgg, mergeIntoMap } from '../../query/bucket-agg.ts';
 import { type LayerAgg, type LayerRollupRow, mergeLayer } from '../layer-rollup-store.ts';
 import { LEVEL_WIDTHS, ROLLUP_SELECTED, ROLLUP_VALUE_COLUMNS, type RollupRow, TOP_LEVEL, aggToParams, rowToAgg } from '../rollup-store.ts';
-import type { Param, Sql } from './pg-sql.ts';
+import { type ArrayElement, binaryArray } from './pg-binary-array.ts';
+import type { Sql } from './pg-sql.ts';
 
 // As aggToParams orders them (without the rid); first_time was added later, so it comes last.
 const ROLLUP_COLUMNS = ['level', 'bucket', 'count', 'non_finite', 'clipped', 'skipped', 'first_step', 'last_step', ...ROLLUP_VALUE_COLUMNS, 'nan', 'first_time'];
-const ROLLUP_TYPES = ['smallint', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', ...ROLLUP_VALUE_COLUMNS.map(() => 'float8'), 'int', 'float8'];
+const ROLLUP_TYPES: ArrayElement[] = ['smallint', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', ...ROLLUP_VALUE_COLUMNS.map((): ArrayElement => 'float8'), 'int', 'float8'];
 const SELECTED_R = ROLLUP_SELECTED.split(', ').map((c) => `r.${c}`).join(', ');
 
 /** Column arrays of `rows` (row-major), for unnest(). */
@@ -42,7 +43,7 @@ export async function addStepRollups(sql: Sql, rid: number, level1: Map<number, 
   const existing = await sql.arrays<[number, ...RollupRow]>(
     `SELECT r.level, ${SELECTED_R} FROM rollups r JOIN unnest($2::smallint[], $3::bigint[]) AS k(level, bucket)
        ON r.level = k.level AND r.bucket = k.bucket WHERE r.rid = $1`,
-    [rid, keyLevels, keyBuckets],
+    [rid, binaryArray('smallint', keyLevels), binaryArray('bigint', keyBuckets)],
   );
   const stored = new Map<string, RollupRow>(existing.map(([level, ...row]) => [`${level}/${row[0] as number}`, row]));
   const rows: (number | null)[][] = [];
@@ -64,7 +65,7 @@ export async function putStepRollups(sql: Sql, rid: number, rows: (number | null
   await sql.run(
     `INSERT INTO rollups (rid, ${ROLLUP_COLUMNS.join(', ')}) SELECT $1, * FROM unnest(${unnest})
      ON CONFLICT (rid, level, bucket) DO UPDATE SET ${ROLLUP_COLUMNS.slice(2).map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`,
-    [rid, ...(cols as Param[])],
+    [rid, ...cols.map((c, i) => binaryArray(ROLLUP_TYPES[i], c))],
   );
 }
 
@@ -90,7 +91,7 @@ export async function addLayerRollups(sql: Sql, rid: number, idx: number, level1
   const existing = await sql.arrays<[number, ...LayerRollupRow]>(
     `SELECT r.level, r.bucket, r.first_step, r.max, r.nan, r.non_finite FROM layer_rollups r JOIN unnest($3::smallint[], $4::bigint[]) AS k(level, bucket)
        ON r.level = k.level AND r.bucket = k.bucket WHERE r.rid = $1 AND r.idx = $2`,
-    [rid, idx, keyLevels, keyBuckets],
+    [rid, idx, binaryArray('smallint', keyLevels), binaryArray('bigint', keyBuckets)],
   );
   for (const [level, bucket, first, max, nan, nonFinite] of existing) mergeLayer(levels[level], bucket, first, nan ? Number.NaN : max, nonFinite);
   const rows: (number | null)[][] = [];
@@ -110,7 +111,7 @@ async function putLayerRollups(sql: Sql, rid: number, idx: number, rows: (number
     `INSERT INTO layer_rollups (rid, idx, level, bucket, first_step, max, nan, non_finite)
      SELECT $1, $2, * FROM unnest($3::smallint[], $4::bigint[], $5::bigint[], $6::float8[], $7::int[], $8::bigint[])
      ON CONFLICT (rid, idx, level, bucket) DO UPDATE SET first_step = EXCLUDED.first_step, max = EXCLUDED.max, nan = EXCLUDED.nan, non_finite = EXCLUDED.non_finite`,
-    [rid, idx, levels, buckets, firsts, maxes, nans, nonFinite],
+    [rid, idx, binaryArray('smallint', levels), binaryArray('bigint', buckets), binaryArray('bigint', firsts), binaryArray('float8', maxes), binaryArray('int', nans), binaryArray('bigint', nonFinite)],
   );
 }
 

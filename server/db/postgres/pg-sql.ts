@@ -12,7 +12,8 @@ const TYPES = {
   },
 } as unknown as pg.CustomTypesConfig;
 
-export type Param = number | string | boolean | null | readonly (number | string | boolean | null)[];
+/** A Buffer goes as a binary parameter (pg-binary-array.ts builds the arrays of a batch so). */
+export type Param = number | string | boolean | null | Buffer | readonly (number | string | boolean | null)[];
 
 /** Something that runs SQL: the pool, or the one connection of a transaction. */
 export interface Sql {

@@ -10,6 +10,7 @@ import { decodeNaN, encodeAction, encodeNaN } from '../step-codec.ts';
 import { type InsertResult, InsertedTally } from '../inserted-tally.ts';
 import { type RawStepRow, decodeRow } from '../step-store.ts';
 import { addLayerRollups, addStepRollups, layerRollupRange, stepRollupRange, truncateLayerRollups, truncateStepRollups } from './pg-rollups.ts';
+import { binaryArray } from './pg-binary-array.ts';
 import type { Sql } from './pg-sql.ts';
 
 // `time` last, as in step-store.ts: rawRangeArrays rows keep their indices (8 is the time).
@@ -107,7 +108,7 @@ export async function insertBatch(sql: Sql, rid: number, cols: StepColumns): Pro
     `INSERT INTO steps (rid, ${STEP_COLUMNS})
      SELECT $1, * FROM unnest($2::bigint[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::smallint[], $9::int[], $10::float8[])
      ON CONFLICT (rid, step) DO NOTHING RETURNING step`,
-    [rid, Array.from(cols.step), ...values, actions, masks, times],
+    [rid, binaryArray('bigint', cols.step), ...values.map((v) => binaryArray('float8', v)), binaryArray('smallint', actions), binaryArray('int', masks), binaryArray('float8', times)],
   );
   const fresh = new Set(stored.map((r) => r[0]));
   const tally = new InsertedTally();
@@ -162,7 +163,7 @@ async function insertLayers(sql: Sql, rid: number, cols: StepColumns, inserted: 
     await sql.run(
       `INSERT INTO layer_norms (rid, idx, step, value, nan) SELECT $1, * FROM unnest($2::int[], $3::bigint[], $4::float8[], $5::int[])
        ON CONFLICT (rid, idx, step) DO NOTHING`,
-      [rid, idxs, steps, vals, nans],
+      [rid, binaryArray('int', idxs), binaryArray('bigint', steps), binaryArray('float8', vals), binaryArray('int', nans)],
     );
   }
   for (const [idx, layer1] of perLayer) await addLayerRollups(sql, rid, idx, layer1);

@@ -1,7 +1,8 @@
 // One-dimensional arrays in PostgreSQL's binary format (what array_recv reads), for the
 // unnest() writes of a batch. node-pg sends a Buffer parameter as binary; any other array it
-// turns into text, quoting and escaping every element, and the server then parses each number
-// back: for a 1000-step batch that was the largest cost of the insert, on both sides.
+// turns into text, quoting and escaping every element (~3 ms of a 1000-step batch's ten
+// columns here), and the server then parses each number back. README "Running on PostgreSQL"
+// has the ingest rate before and after.
 
 /** The SQL element types we send, as the statements' casts name them (`$2::float8[]`). */
 export type ArrayElement = 'smallint' | 'int' | 'bigint' | 'float8';

@@ -100,22 +100,26 @@ export function logTicks(yMin: number, yMax: number): { value: number; label: st
   return [{ value: yMin, label: String(yMin) }, { value: yMax, label: String(yMax) }];
 }
 
+/** A line across the frame at loss `y`, with these SVG stroke attributes. */
+function hline(f: Frame, y: number, stroke: string): string {
+  const py = sy(f, y).toFixed(1);
+  return `<line x1="${f.left}" x2="${f.w - f.right}" y1="${py}" y2="${py}" ${stroke}/>`;
+}
+
 function axes(f: Frame, target: number, title: string): string {
   const parts: string[] = [];
   parts.push(`<rect x="${f.left}" y="${f.top}" width="${f.w - f.left - f.right}" height="${f.h - f.top - f.bottom}" fill="#fff" stroke="#999"/>`);
   for (const { value, label } of logTicks(f.yMin, f.yMax)) {
     const y = sy(f, value);
-    parts.push(`<line x1="${f.left}" x2="${f.w - f.right}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}" stroke="#eee"/>`);
+    parts.push(hline(f, value, 'stroke="#eee"'));
     parts.push(`<text x="${f.left - 4}" y="${(y + 3).toFixed(1)}" text-anchor="end" font-size="10">${label}</text>`);
   }
-  const ty = sy(f, target);
-  parts.push(`<line x1="${f.left}" x2="${f.w - f.right}" y1="${ty.toFixed(1)}" y2="${ty.toFixed(1)}" stroke="#000" stroke-dasharray="4 3" stroke-width="0.8"/>`);
+  parts.push(hline(f, target, 'stroke="#000" stroke-dasharray="4 3" stroke-width="0.8"'));
   for (const x of [0, f.xMax / 2, f.xMax]) {
     parts.push(`<text x="${sx(f, x).toFixed(1)}" y="${f.h - f.bottom + 12}" text-anchor="middle" font-size="10">${Math.round(x)}</text>`);
   }
   if (f.divergeLoss !== null && f.divergeLoss > f.yMin && f.divergeLoss < f.yMax) {
-    const dy = sy(f, f.divergeLoss);
-    parts.push(`<line x1="${f.left}" x2="${f.w - f.right}" y1="${dy.toFixed(1)}" y2="${dy.toFixed(1)}" stroke="#c00" stroke-dasharray="1 3" stroke-width="1"/>`);
+    parts.push(hline(f, f.divergeLoss, 'stroke="#c00" stroke-dasharray="1 3" stroke-width="1"'));
   }
   parts.push(`<text x="${f.left}" y="${f.top - 5}" font-size="12" font-weight="bold">${esc(title)}</text>`);
   if (f.topNote) parts.push(`<text x="${f.w - f.right}" y="${f.top - 5}" text-anchor="end" font-size="9" fill="#666">top edge: ≥ ${f.yMax} or NaN</text>`);
